@@ -1,0 +1,108 @@
+"""One settings object, read from the environment (prefix ``ANXIN_``).
+
+Every variable is listed in ``docs/configuration.md``; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANXIN_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("var"),
+        description="Folder for the app's own state: SQLite database, master key, uploads, models.",
+    )
+    environment: Literal["development", "production", "test"] = Field(
+        default="development",
+        description="'production' turns on HSTS and secure cookies and refuses the generated key.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default: SQLite at $ANXIN_HOME/anxin.db. "
+        "PostgreSQL: postgresql+asyncpg://user@host/db.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL. When set, jobs go to `anxin worker` processes and realtime "
+        "events cross processes through Redis pub/sub; unset, both run in-process.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `anxin serve` binds.")
+    port: int = Field(default=8000, description="Port `anxin serve` binds.")
+    public_url: str | None = Field(
+        default=None, description="The site's public base URL, used in e-mails and links."
+    )
+    default_locale: Literal["zh-CN", "en"] = Field(
+        default="zh-CN", description="Language used when the browser states no preference."
+    )
+    default_region: str = Field(
+        default="CN",
+        description="Region whose crisis resources are shown when the visitor's is unknown.",
+    )
+    log_level: str = Field(default="INFO", description="Python log level name.")
+    log_json: bool = Field(default=True, description="Write logs as one JSON object per line.")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key for signing cookies and CSRF tokens; generated under ANXIN_HOME if unset.",
+    )
+    outbox_poll_seconds: float = Field(
+        default=2.0,
+        description="How often the outbox relay sweeps for rows left behind (e.g. after a crash).",
+    )
+    outbox_max_attempts: int = Field(
+        default=8, description="Attempts before a job is parked as failed for an operator."
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=10_000, description="How long a SQLite writer waits for the lock."
+    )
+    email_backend: Literal["console", "smtp"] = Field(
+        default="console", description="How e-mail is sent: printed to the log, or SMTP."
+    )
+    smtp_host: str = Field(default="localhost", description="SMTP server host.")
+    smtp_port: int = Field(default=587, description="SMTP server port.")
+    smtp_username: str | None = Field(default=None, description="SMTP user name.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=True, description="Use STARTTLS with the SMTP server.")
+    email_from: str = Field(
+        default="Anxin <no-reply@anxin.invalid>", description="Sender address of e-mails."
+    )
+    sms_backend: Literal["console", "webhook"] = Field(
+        default="console",
+        description="How SMS is sent: printed to the log, or POSTed to an HTTP gateway.",
+    )
+    sms_webhook_url: str | None = Field(
+        default=None, description="HTTP gateway that sends SMS when sms_backend=webhook."
+    )
+    webpush_backend: Literal["console", "webhook"] = Field(
+        default="console", description="How web-push messages are delivered."
+    )
+    webpush_webhook_url: str | None = Field(
+        default=None, description="HTTP push gateway used when webpush_backend=webhook."
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.home / 'anxin.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,273 @@
+"""Hands committed outbox rows to their runner, and runs jobs with exactly-once database effects.
+
+* In-process mode (embedded default): jobs run as asyncio tasks in this process.
+* Queue mode (``ANXIN_REDIS_URL`` set): jobs are handed to ``anxin worker`` processes through arq.
+
+Either way ``run_job`` marks the row done in the same transaction as the handler's own writes, so
+a job whose handler committed is never run again, and a crash at any point leaves the row to be
+handed out again once its lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from anxin.core import clock
+from anxin.core.db import Database
+from anxin.core.outbox import (
+    KIND_JOB,
+    KIND_PUBLISH,
+    STATUS_DISPATCHED,
+    STATUS_DONE,
+    STATUS_FAILED,
+    STATUS_PENDING,
+    OutboxMessage,
+    add_waker,
+    registry,
+    remove_waker,
+)
+
+log = logging.getLogger("anxin.outbox")
+
+# How long a dispatched row belongs to its runner before it is handed out again.
+DISPATCH_LEASE = timedelta(minutes=5)
+BATCH_SIZE = 100
+
+Publisher = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class JobQueue(Protocol):
+    async def submit(self, outbox_id: int, attempt: int) -> None: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: ~2 s, 4 s, 8 s … capped at one hour."""
+    base = min(2.0**attempts, 3600.0)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not security
+
+
+async def run_job(database: Database, outbox_id: int) -> str:
+    """Run one job; returns the row's status afterwards ("done", "pending", "failed" or "skipped")."""
+    try:
+        async with database.transaction() as db:
+            # Row lock on PostgreSQL (BEGIN IMMEDIATE on SQLite): a second runner of the same
+            # job waits here and then sees it done.
+            row = await db.scalar(
+                select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update()
+            )
+            if row is None or row.status in (STATUS_DONE, STATUS_FAILED) or row.kind != KIND_JOB:
+                return "skipped"
+            spec = registry.jobs.get(row.name)
+            if spec is None:
+                raise LookupError(f"no handler registered for job {row.name!r}")
+            await spec.handler(db, dict(row.payload))
+            row.status = STATUS_DONE
+            row.attempts += 1
+            row.finished_at = clock.utcnow()
+            row.last_error = None
+        return STATUS_DONE
+    except Exception as exc:
+        return await _record_failure(database, outbox_id, exc)
+
+
+async def _record_failure(database: Database, outbox_id: int, exc: Exception) -> str:
+    # Only the exception's type reaches the table and the log: its text may hold personal data.
+    error = type(exc).__name__
+    log.warning("job failed", extra={"outbox_id": outbox_id, "error": error})
+    async with database.transaction() as db:
+        row = await db.get(OutboxMessage, outbox_id)
+        if row is None or row.status == STATUS_DONE:
+            return "skipped"
+        row.attempts += 1
+        row.last_error = error
+        if row.attempts >= row.max_attempts:
+            row.status = STATUS_FAILED
+            row.finished_at = clock.utcnow()
+            log.error("job parked as failed", extra={"outbox_id": outbox_id, "job": row.name})
+        else:
+            row.status = STATUS_PENDING
+            row.available_at = clock.utcnow() + backoff(row.attempts)
+        return row.status
+
+
+class OutboxRelay:
+    """Sweeps due rows and hands them out: jobs to a runner, publishes to the realtime broker."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        publisher: Publisher,
+        queue: JobQueue | None = None,
+        poll_seconds: float = 2.0,
+        run_schedules: bool = True,
+    ) -> None:
+        self.database = database
+        self.publisher = publisher
+        self.queue = queue
+        self.poll_seconds = poll_seconds
+        self.run_schedules = run_schedules
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._running_jobs: set[asyncio.Task[str]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        """Thread- and loop-safe poke: something was just committed."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        add_waker(self.wake)
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        remove_waker(self.wake)
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        if self._running_jobs:
+            await asyncio.gather(*self._running_jobs, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if self.run_schedules:
+                    await enqueue_due_schedules(self.database)
+                while await self.dispatch_due() >= BATCH_SIZE:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay sweep failed; retrying")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def dispatch_due(self) -> int:
+        """Hand out every due row once; returns how many were claimed."""
+        now = clock.utcnow()
+        async with self.database.transaction(write=False) as db:
+            due = (
+                await db.execute(
+                    select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.attempts)
+                    .where(
+                        OutboxMessage.status.in_([STATUS_PENDING, STATUS_DISPATCHED]),
+                        OutboxMessage.available_at <= now,
+                    )
+                    .order_by(OutboxMessage.id)
+                    .limit(BATCH_SIZE)
+                )
+            ).all()
+        claimed = 0
+        for outbox_id, kind, attempts in due:
+            if not await self._claim(outbox_id, now):
+                continue
+            claimed += 1
+            if kind == KIND_PUBLISH:
+                await self._publish(outbox_id)
+            elif kind == KIND_JOB:
+                await self._dispatch_job(outbox_id, attempts)
+        return claimed
+
+    async def _claim(self, outbox_id: int, now: datetime) -> bool:
+        # Atomic compare-and-set so that several relays (processes) never hand out a row twice
+        # within one lease.
+        async with self.database.transaction() as db:
+            result = await db.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == outbox_id,
+                    OutboxMessage.status.in_([STATUS_PENDING, STATUS_DISPATCHED]),
+                    OutboxMessage.available_at <= now,
+                )
+                .values(status=STATUS_DISPATCHED, available_at=now + DISPATCH_LEASE)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def _dispatch_job(self, outbox_id: int, attempts: int) -> None:
+        if self.queue is not None:
+            await self.queue.submit(outbox_id, attempts)
+            return
+        task = asyncio.create_task(run_job(self.database, outbox_id), name=f"job-{outbox_id}")
+        self._running_jobs.add(task)
+        task.add_done_callback(self._job_finished)
+
+    def _job_finished(self, task: asyncio.Task[str]) -> None:
+        self._running_jobs.discard(task)
+        if not task.cancelled() and task.result() == STATUS_PENDING:
+            self.wake()
+
+    async def _publish(self, outbox_id: int) -> None:
+        async with self.database.transaction(write=False) as db:
+            row = await db.get(OutboxMessage, outbox_id)
+            if row is None:
+                return
+            channel, event = row.name, dict(row.payload)
+        try:
+            await self.publisher(channel, event)
+        except Exception as exc:
+            await _record_failure(self.database, outbox_id, exc)
+            return
+        async with self.database.transaction() as db:
+            await db.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == outbox_id)
+                .values(status=STATUS_DONE, finished_at=clock.utcnow(), attempts=OutboxMessage.attempts + 1)
+            )
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Dispatch until nothing is due and no in-process job is running (tests, CLI commands)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            claimed = await self.dispatch_due()
+            if self._running_jobs:
+                await asyncio.gather(*list(self._running_jobs), return_exceptions=True)
+                continue
+            if claimed == 0:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("outbox did not drain in time")
+
+
+async def enqueue_due_schedules(database: Database) -> int:
+    """Write one outbox row per scheduled job and time bucket; the dedupe key makes it once-only."""
+    from anxin.core.outbox import enqueue  # local: avoids a cycle at import time
+
+    if not registry.schedules:
+        return 0
+    now = clock.utcnow()
+    written = 0
+    async with database.transaction() as db:
+        for name, every in registry.schedules.items():
+            bucket = int(now.timestamp() // every.total_seconds())
+            try:
+                if await enqueue(db, name, {"bucket": bucket}, dedupe_key=f"schedule:{name}:{bucket}"):
+                    written += 1
+            except IntegrityError:
+                continue
+    return written

@@ -1,0 +1,64 @@
+"""``anxin worker``: runs outbox jobs handed over through Redis (arq), and sweeps the outbox."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq.worker import Worker
+
+from anxin.core.config import get_settings
+from anxin.core.db import Database
+from anxin.core.logging import configure_logging
+from anxin.core.queue import QUEUE_NAME, ArqJobQueue, redis_settings
+from anxin.core.realtime import make_broker
+from anxin.core.relay import OutboxRelay, run_job
+from anxin.modules import load_tasks
+
+log = logging.getLogger("anxin.worker")
+
+
+async def run_outbox_job(ctx: dict[str, Any], outbox_id: int) -> str:
+    return await run_job(ctx["database"], outbox_id)
+
+
+async def _startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    load_tasks()
+    database = Database(settings.resolved_database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    broker = make_broker(settings.redis_url)
+
+    async def _ignore(_channel: str, _event: dict[str, Any]) -> None:
+        return None
+
+    await broker.start(_ignore)
+    queue = await ArqJobQueue.connect(settings.redis_url or "")
+    relay = OutboxRelay(database, publisher=broker.publish, queue=queue, poll_seconds=settings.outbox_poll_seconds)
+    await relay.start()
+    ctx.update(database=database, broker=broker, queue=queue, relay=relay)
+    log.info("worker ready")
+
+
+async def _shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["relay"].stop()
+    await ctx["queue"].close()
+    await ctx["broker"].stop()
+    await ctx["database"].dispose()
+
+
+def build_worker(*, burst: bool = False) -> Worker:
+    settings = get_settings()
+    if not settings.redis_url:
+        raise RuntimeError("ANXIN_REDIS_URL is not set: without Redis, `anxin serve` runs jobs itself")
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    return Worker(
+        functions=[run_outbox_job],
+        redis_settings=redis_settings(settings.redis_url),
+        queue_name=QUEUE_NAME,
+        on_startup=_startup,
+        on_shutdown=_shutdown,
+        burst=burst,
+        max_jobs=10,
+        keep_result=60,
+        handle_signals=True,
+    )
