@@ -34,7 +34,9 @@ class AnxinApp(FastAPI):
     """FastAPI whose outermost layer is our request-context middleware, so that even responses
     made by Starlette's last-resort error handler carry the security headers."""
 
-    context_options: dict[str, Any] = {}
+    def __init__(self, *, context_options: dict[str, Any], **kwargs: Any) -> None:
+        self.context_options = context_options
+        super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
         return RequestContextMiddleware(super().build_middleware_stack(), **self.context_options)
@@ -45,17 +47,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     started = time.perf_counter()
     settings.home.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.resolved_database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    database = Database(
+        settings.resolved_database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
     hub = Hub()
     broker = make_broker(settings.redis_url)
     await broker.start(hub.deliver)
     queue = await ArqJobQueue.connect(settings.redis_url) if settings.redis_url else None
-    relay = OutboxRelay(database, publisher=broker.publish, queue=queue, poll_seconds=settings.outbox_poll_seconds)
+    relay = OutboxRelay(
+        database, publisher=broker.publish, queue=queue, poll_seconds=settings.outbox_poll_seconds
+    )
     app.state.database, app.state.hub, app.state.broker, app.state.relay = database, hub, broker, relay
     await relay.start()
-    log.info("anxin ready", extra={"ms": round((time.perf_counter() - started) * 1000, 1),
-                                   "database": "sqlite" if database.is_sqlite else "postgresql",
-                                   "broker": "redis" if settings.redis_url else "in-process"})
+    log.info(
+        "anxin ready",
+        extra={
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+            "database": "sqlite" if database.is_sqlite else "postgresql",
+            "broker": "redis" if settings.redis_url else "in-process",
+        },
+    )
     try:
         yield
     finally:
@@ -70,11 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     load_tasks()
-    AnxinApp.context_options = {
-        "default_locale": settings.default_locale,
-        "production": settings.environment == "production",
-    }
     app = AnxinApp(
+        context_options={
+            "default_locale": settings.default_locale,
+            "production": settings.environment == "production",
+        },
         title="Anxin API",
         version=__version__,
         description="Anxin (安心): online counselling and emotional support. Errors have the shape "

@@ -25,7 +25,9 @@ async def run_outbox_job(ctx: dict[str, Any], outbox_id: int) -> str:
 async def _startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     load_tasks()
-    database = Database(settings.resolved_database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    database = Database(
+        settings.resolved_database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
     broker = make_broker(settings.redis_url)
 
     async def _ignore(_channel: str, _event: dict[str, Any]) -> None:
@@ -33,7 +35,9 @@ async def _startup(ctx: dict[str, Any]) -> None:
 
     await broker.start(_ignore)
     queue = await ArqJobQueue.connect(settings.redis_url or "")
-    relay = OutboxRelay(database, publisher=broker.publish, queue=queue, poll_seconds=settings.outbox_poll_seconds)
+    relay = OutboxRelay(
+        database, publisher=broker.publish, queue=queue, poll_seconds=settings.outbox_poll_seconds
+    )
     await relay.start()
     ctx.update(database=database, broker=broker, queue=queue, relay=relay)
     log.info("worker ready")

@@ -51,6 +51,7 @@ def require(problem: str | None) -> None:
 
 # ---------------------------------------------------------------- database templates (per run)
 
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
@@ -110,6 +111,7 @@ def redis_url() -> str:
 
 
 # ---------------------------------------------------------------- app and clients
+
 
 def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {

@@ -43,8 +43,10 @@ def _upgrade_schema() -> None:
     try:
         upgrade(get_settings().resolved_database_url)
     except Exception as exc:
-        fail(f"could not bring the database schema up to date ({type(exc).__name__}: {exc}). "
-             "Check ANXIN_DATABASE_URL and that the database server is running.")
+        fail(
+            f"could not bring the database schema up to date ({type(exc).__name__}: {exc}). "
+            "Check ANXIN_DATABASE_URL and that the database server is running."
+        )
 
 
 @app.command()
@@ -72,9 +74,13 @@ def serve(
         _upgrade_schema()
     bind_host = host or settings.host
     bind_port = port or settings.port
-    typer.echo(f"Anxin {__version__} — database: {'SQLite' if settings.is_sqlite else 'PostgreSQL'}, "
-               f"broker: {'Redis' if settings.redis_url else 'in-process'}, state: {settings.home.resolve()}")
-    typer.echo(f"Open http://{bind_host}:{bind_port}/  (schema ready in {time.perf_counter() - started:.2f} s)")
+    typer.echo(
+        f"Anxin {__version__} — database: {'SQLite' if settings.is_sqlite else 'PostgreSQL'}, "
+        f"broker: {'Redis' if settings.redis_url else 'in-process'}, state: {settings.home.resolve()}"
+    )
+    typer.echo(
+        f"Open http://{bind_host}:{bind_port}/  (schema ready in {time.perf_counter() - started:.2f} s)"
+    )
     uvicorn.run(
         "anxin.main:create_app",
         factory=True,

@@ -35,9 +35,7 @@ class Base(DeclarativeBase):
 
 
 # Whether the current unit of work will write; read by the SQLite BEGIN listener.
-_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "anxin_write_intent", default=True
-)
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("anxin_write_intent", default=True)
 
 # Callbacks run after a successful commit (e.g. poke the outbox relay); keyed on the session.
 AFTER_COMMIT_KEY = "anxin_after_commit"

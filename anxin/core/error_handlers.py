@@ -48,19 +48,29 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def _describe_validation(exc: RequestValidationError, locale: str) -> tuple[str, list[dict[str, str]]]:
     fields: list[dict[str, str]] = []
     for error in exc.errors():
-        location = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+        location = ".".join(
+            str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")
+        )
         fields.append({"field": location or "request", "problem": str(error.get("msg", "invalid"))})
     if fields:
         first = fields[0]
-        message = gettext(locale, "Please check {field}: {problem}.", field=first["field"], problem=first["problem"])
+        message = gettext(
+            locale, "Please check {field}: {problem}.", field=first["field"], problem=first["problem"]
+        )
     else:
         message = gettext(locale, "Some of the information you entered is not valid.")
     return message, fields
 
 
 def install_error_handlers(app: FastAPI, render_page: PageRenderer) -> None:
-    def respond(request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                **extra: Any) -> Response:
+    def respond(
+        request: Request,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> Response:
         if wants_json(request):
             return JSONResponse(error_body(code, message, **extra), status_code=status, headers=headers)
         response = render_page(request, status, code, message)
@@ -94,5 +104,6 @@ def install_error_handlers(app: FastAPI, render_page: PageRenderer) -> None:
             locale_of(request),
             "Something went wrong on our side and nothing was changed. Please try again.",
         )
-        return respond(request, 500, "internal_error", message,
-                       request_id=str(getattr(request.state, "request_id", "")))
+        return respond(
+            request, 500, "internal_error", message, request_id=str(getattr(request.state, "request_id", ""))
+        )

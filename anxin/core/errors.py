@@ -57,7 +57,11 @@ class RateLimited(AppError):
     default_message = "Too many attempts. Please wait a little and try again."
 
     def __init__(
-        self, message: str | None = None, *, retry_after: int | None = None, params: dict[str, Any] | None = None
+        self,
+        message: str | None = None,
+        *,
+        retry_after: int | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message, params=params)
         self.retry_after = retry_after

@@ -7,10 +7,12 @@ else the configured default.
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
@@ -22,28 +24,18 @@ _CATALOG_FOLDERS = {"zh-CN": "zh_CN", "en": "en"}
 
 @lru_cache(maxsize=len(SUPPORTED_LOCALES))
 def translations(locale: str) -> Translations:
-    """Translations for ``locale`` (an empty catalog falls back to the msgid, i.e. English)."""
+    """Translations for ``locale``; a missing entry falls back to the msgid (English)."""
     folder = _CATALOG_FOLDERS.get(locale)
     po_path = CATALOG_DIR / (folder or "") / "LC_MESSAGES" / "messages.po"
-    result = Translations()
-    if folder and po_path.is_file():
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=folder)
-        # Build an in-memory catalog: msgid -> msgstr, skipping fuzzy and empty entries.
-        for message in catalog:
-            if not message.id or message.fuzzy or not message.string:
-                continue
-            if isinstance(message.id, tuple):
-                singular, plural = message.id
-                strings = message.string if isinstance(message.string, tuple) else (message.string,)
-                for index, text in enumerate(strings):
-                    result._catalog[(singular, index)] = text
-                result._catalog.setdefault(singular, strings[0])
-                _ = plural
-            else:
-                result._catalog[message.id] = message.string
-        result.plural = catalog.plural_func
-    return result
+    if not folder or not po_path.is_file():
+        return Translations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=folder)
+    # Compile in memory: fuzzy entries are left out, as gettext would.
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer)
 
 
 def gettext(locale: str, message: str, **params: Any) -> str:

@@ -44,7 +44,7 @@ def security_headers(*, path: str, production: bool) -> list[tuple[bytes, bytes]
         "x-frame-options": "DENY",
         "cross-origin-opener-policy": "same-origin",
         "cross-origin-resource-policy": "same-origin",
-        "permissions-policy": "camera=(self), microphone=(self), geolocation=(), payment=(), interest-cohort=()",
+        "permissions-policy": "camera=(self), microphone=(self), geolocation=(), payment=()",
     }
     # Anything but static assets may be personal; never let a browser or proxy keep it.
     if path.startswith(STATIC_PREFIX):
@@ -69,11 +69,15 @@ class RequestContextMiddleware:
             return
         headers = Headers(scope=scope)
         incoming_id = headers.get("x-request-id", "")
-        request_id = incoming_id if 8 <= len(incoming_id) <= 64 and incoming_id.isalnum() else secrets.token_hex(8)
+        request_id = (
+            incoming_id if 8 <= len(incoming_id) <= 64 and incoming_id.isalnum() else secrets.token_hex(8)
+        )
         cookies = _parse_cookie_header(headers.get("cookie", ""))
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
-        state["locale"] = negotiate(cookies.get(LOCALE_COOKIE), headers.get("accept-language"), self.default_locale)
+        state["locale"] = negotiate(
+            cookies.get(LOCALE_COOKIE), headers.get("accept-language"), self.default_locale
+        )
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status_holder = {"status": 0}

@@ -61,9 +61,7 @@ class Money:
         if not 0 <= basis_points <= 10_000:
             raise MoneyError("basis points must be between 0 and 10000")
         share = int(
-            (Decimal(self.amount) * basis_points / 10_000).quantize(
-                Decimal(1), rounding=ROUND_HALF_EVEN
-            )
+            (Decimal(self.amount) * basis_points / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
         )
         return Money(share, self.currency), Money(self.amount - share, self.currency)
 

@@ -215,8 +215,6 @@ async def publish(db: AsyncSession, channel: str, event: Payload) -> None:
 
 async def pending_count(db: AsyncSession) -> int:
     rows = await db.scalars(
-        select(OutboxMessage.id).where(
-            OutboxMessage.status.in_([STATUS_PENDING, STATUS_DISPATCHED])
-        )
+        select(OutboxMessage.id).where(OutboxMessage.status.in_([STATUS_PENDING, STATUS_DISPATCHED]))
     )
     return len(rows.all())

@@ -8,6 +8,7 @@ or through its module's service.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import defaultdict
@@ -103,7 +104,7 @@ class RedisBroker:
                 async for message in pubsub.listen():
                     if message.get("type") != "pmessage":
                         continue
-                    channel = message["channel"].decode()[len(self.prefix):]
+                    channel = message["channel"].decode()[len(self.prefix) :]
                     try:
                         event = json.loads(message["data"])
                     except (ValueError, TypeError):
@@ -124,10 +125,8 @@ class RedisBroker:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         if self._redis is not None:
             await self._redis.aclose()
 

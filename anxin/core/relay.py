@@ -11,6 +11,7 @@ handed out again once its lease runs out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -143,10 +144,8 @@ class OutboxRelay:
         remove_waker(self.wake)
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
         if self._running_jobs:
             await asyncio.gather(*self._running_jobs, return_exceptions=True)
@@ -162,10 +161,8 @@ class OutboxRelay:
                 raise
             except Exception:
                 log.exception("outbox relay sweep failed; retrying")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
             self._wake.clear()
 
     async def dispatch_due(self) -> int:
@@ -240,9 +237,9 @@ class OutboxRelay:
                 .values(status=STATUS_DONE, finished_at=clock.utcnow(), attempts=OutboxMessage.attempts + 1)
             )
 
-    async def drain(self, timeout: float = 10.0) -> None:
+    async def drain(self, max_seconds: float = 10.0) -> None:
         """Dispatch until nothing is due and no in-process job is running (tests, CLI commands)."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + max_seconds
         while True:
             claimed = await self.dispatch_due()
             if self._running_jobs:

@@ -44,12 +44,18 @@ CRISIS_RESOURCES: dict[str, RegionResources] = {
         emergency_number="120 / 110",
         lines=(
             CrisisLine(
-                "National mental health hotline", "全国心理援助热线", "12356",
-                "24 hours", "24 小时",
+                "National mental health hotline",
+                "全国心理援助热线",
+                "12356",
+                "24 hours",
+                "24 小时",
             ),
             CrisisLine(
                 "Beijing Psychological Crisis Research and Intervention Center",
-                "北京心理危机研究与干预中心", "010-82951332", "24 hours", "24 小时",
+                "北京心理危机研究与干预中心",
+                "010-82951332",
+                "24 hours",
+                "24 小时",
             ),
         ),
     ),
@@ -60,8 +66,11 @@ CRISIS_RESOURCES: dict[str, RegionResources] = {
         emergency_number="911",
         lines=(
             CrisisLine(
-                "988 Suicide & Crisis Lifeline (call or text)", "988 自杀与危机生命线（电话或短信）",
-                "988", "24 hours", "24 小时",
+                "988 Suicide & Crisis Lifeline (call or text)",
+                "988 自杀与危机生命线（电话或短信）",
+                "988",
+                "24 hours",
+                "24 小时",
             ),
         ),
     ),
@@ -71,8 +80,13 @@ CRISIS_RESOURCES: dict[str, RegionResources] = {
         name_zh="中国香港",
         emergency_number="999",
         lines=(
-            CrisisLine("The Samaritan Befrienders Hong Kong", "香港撒玛利亚防止自杀会", "2389 2222",
-                       "24 hours", "24 小时"),
+            CrisisLine(
+                "The Samaritan Befrienders Hong Kong",
+                "香港撒玛利亚防止自杀会",
+                "2389 2222",
+                "24 hours",
+                "24 小时",
+            ),
         ),
     ),
     "GB": RegionResources(
@@ -80,9 +94,7 @@ CRISIS_RESOURCES: dict[str, RegionResources] = {
         name_en="United Kingdom",
         name_zh="英国",
         emergency_number="999",
-        lines=(
-            CrisisLine("Samaritans", "撒玛利亚会", "116 123", "24 hours", "24 小时"),
-        ),
+        lines=(CrisisLine("Samaritans", "撒玛利亚会", "116 123", "24 hours", "24 小时"),),
     ),
 }
 

@@ -29,7 +29,11 @@ def safe_next(target: str | None) -> str:
 
 def _remember(request: Request, response: Response, name: str, value: str) -> None:
     response.set_cookie(
-        name, value, max_age=ONE_YEAR, httponly=True, samesite="lax",
+        name,
+        value,
+        max_age=ONE_YEAR,
+        httponly=True,
+        samesite="lax",
         secure=settings_of(request).environment == "production",
     )
 

@@ -45,14 +45,19 @@ def visitor_region(request: Request) -> str:
     chosen = request.cookies.get(REGION_COOKIE, "").upper()
     if chosen in CRISIS_RESOURCES:
         return chosen
-    return region_from_accept_language(request.headers.get("accept-language")) or settings_of(request).default_region
+    return (
+        region_from_accept_language(request.headers.get("accept-language"))
+        or settings_of(request).default_region
+    )
 
 
 def locale_of(request: Request) -> str:
     return str(getattr(request.state, "locale", settings_of(request).default_locale))
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
     locale = locale_of(request)
     region = visitor_region(request)
 
@@ -82,4 +87,6 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 
 
 def render_error_page(request: Request, status: int, code: str, message: str) -> HTMLResponse:
-    return render(request, "error.html", {"status": status, "code": code, "message": message}, status_code=status)
+    return render(
+        request, "error.html", {"status": status, "code": code, "message": message}, status_code=status
+    )

@@ -19,8 +19,9 @@ from anxin.core.relay import OutboxRelay, enqueue_due_schedules, run_job
 
 # A scratch table standing in for a module's own table, created per test database.
 scratch_metadata = MetaData()
-effects = Table("test_job_effects", scratch_metadata,
-                Column("id", Integer, primary_key=True), Column("tag", String(64)))
+effects = Table(
+    "test_job_effects", scratch_metadata, Column("id", Integer, primary_key=True), Column("tag", String(64))
+)
 
 calls: list[dict[str, Any]] = []
 failures_left: dict[str, int] = {}
