@@ -53,7 +53,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     hub = Hub()
     broker = make_broker(settings.redis_url)
     await broker.start(hub.deliver)
-    queue = await ArqJobQueue.connect(settings.redis_url) if settings.redis_url else None
+    queue = (
+        await ArqJobQueue.connect(settings.redis_url, settings.redis_namespace)
+        if settings.redis_url
+        else None
+    )
     relay = OutboxRelay(
         database, publisher=broker.publish, queue=queue, poll_seconds=settings.outbox_poll_seconds
     )

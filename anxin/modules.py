@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-MODULES: tuple[str, ...] = ("core", "web")
+MODULES: tuple[str, ...] = ("core", "privacy", "accounts", "safety", "web")
 
 
 def import_optional(module: str, part: str) -> ModuleType | None:
@@ -18,7 +18,7 @@ def import_optional(module: str, part: str) -> ModuleType | None:
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name == name:
+        if exc.name in (name, f"anxin.{module}"):
             return None
         raise
 

@@ -49,6 +49,14 @@ def _upgrade_schema() -> None:
         )
 
 
+@app.command("config-reference")
+def config_reference() -> None:
+    """Print every ANXIN_* setting with its default and meaning (Markdown)."""
+    from anxin.core.config import settings_reference_markdown
+
+    typer.echo(settings_reference_markdown(), nl=False)
+
+
 @app.command()
 def version() -> None:
     """Print the version."""

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         description="Redis URL. When set, jobs go to `anxin worker` processes and realtime "
         "events cross processes through Redis pub/sub; unset, both run in-process.",
     )
+    redis_namespace: str = Field(
+        default="anxin",
+        description="Prefix of every Redis key and channel, so several deployments can share a Redis.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `anxin serve` binds.")
     port: int = Field(default=8000, description="Port `anxin serve` binds.")
     public_url: str | None = Field(
@@ -106,3 +110,19 @@ def get_settings() -> Settings:
 def reset_settings_cache() -> None:
     """Forget the cached settings (tests and the CLI change the environment)."""
     get_settings.cache_clear()
+
+
+def settings_reference_markdown() -> str:
+    """The table of every setting for docs/configuration.md (kept in step by a test)."""
+    lines = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, SecretStr):
+            shown = "(secret)"
+        elif default is None:
+            shown = "—"
+        else:
+            shown = f"`{default}`"
+        description = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `ANXIN_{name.upper()}` | {shown} | {description} |")
+    return "\n".join(lines) + "\n"
