@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
