@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-MODULES: tuple[str, ...] = ("core", "privacy", "accounts", "commerce", "safety", "web")
+MODULES: tuple[str, ...] = ("core", "privacy", "mind", "accounts", "commerce", "safety", "web")
 
 
 def import_optional(module: str, part: str) -> ModuleType | None:
