@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,19 @@ from anxin.safety.resources import (
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 LANGUAGE_NAMES = {"zh-CN": "简体中文", "en": "English"}
+HTML_LANG = {"zh-CN": "zh-Hans", "en": "en"}
+
+# The language of the template being rendered. Macro files imported without context
+# ({% import "_forms.html" as forms %}) see only globals, so `_` reads the language from here.
+_rendering_locale: ContextVar[str] = ContextVar("anxin_rendering_locale", default="en")
+
+
+def _translate(message: str, **params: Any) -> str:
+    return gettext(_rendering_locale.get(), message, **params)
+
+
+def _translate_plural(singular: str, plural: str, n: int, **params: Any) -> str:
+    return ngettext(_rendering_locale.get(), singular, plural, n, **params)
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +50,18 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.policies["ext.i18n.trimmed"] = True
+    # Messages use str.format placeholders: _("Call {number}", number=...).
+    env.globals.update(_=_translate, gettext=_translate, ngettext=_translate_plural)
     return env
+
+
+@contextmanager
+def rendering_in(locale: str) -> Iterator[None]:
+    token = _rendering_locale.set(locale)
+    try:
+        yield
+    finally:
+        _rendering_locale.reset(token)
 
 
 def settings_of(request: Request) -> Settings:
@@ -55,35 +82,30 @@ def locale_of(request: Request) -> str:
     return str(getattr(request.state, "locale", settings_of(request).default_locale))
 
 
+def render_template(template: str, locale: str, context: dict[str, Any]) -> str:
+    """Render ``template`` in ``locale``; pages go through :func:`render`, this serves tests too."""
+    with rendering_in(locale):
+        return environment().get_template(template).render({"locale": locale, **context})
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
     locale = locale_of(request)
     region = visitor_region(request)
-
-    def _(message: str, **params: Any) -> str:
-        return gettext(locale, message, **params)
-
-    def _n(singular: str, plural: str, n: int, **params: Any) -> str:
-        return ngettext(locale, singular, plural, n, **params)
-
     values: dict[str, Any] = {
         "request": request,
-        "locale": locale,
-        "html_lang": "zh-Hans" if locale == "zh-CN" else "en",
+        "request_id": getattr(request.state, "request_id", ""),
+        "html_lang": HTML_LANG.get(locale, "en"),
         "locales": [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
         "region": region,
         "regions": sorted(CRISIS_RESOURCES.values(), key=lambda r: r.code),
         "crisis": resources_for(region, settings_of(request).default_region),
         "version": __version__,
         "current_path": request.url.path,
-        "_": _,
-        "gettext": _,
-        "ngettext": _n,
     }
     values.update(context or {})
-    html = environment().get_template(template).render(values)
-    return HTMLResponse(html, status_code=status_code)
+    return HTMLResponse(render_template(template, locale, values), status_code=status_code)
 
 
 def render_error_page(request: Request, status: int, code: str, message: str) -> HTMLResponse:
