@@ -18,11 +18,18 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect a visitor to another origin."""
-    if not target:
+    """Only a path on this site: never redirect a visitor to another origin.
+
+    Browsers read a backslash as a slash and drop tabs and newlines inside URLs, so a path made of a
+    slash and a backslash (or a tab) before a host name would leave the site: any backslash, space or
+    control character sends the visitor home instead.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(char) < 0x21 or ord(char) == 0x7F for char in target):
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return "/"
     return target
 
