@@ -144,3 +144,15 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+# ---------------------------------------------------------------- browsers (pytest-playwright)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dict[str, object]:
+    """Debian's Chromium with the flags of the browser-testing notes; skips when it is missing."""
+    require(services.chromium_problem())
+    from tests.browser.chromium import launch_options
+
+    return {**browser_type_launch_args, **launch_options()}
