@@ -156,3 +156,18 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dic
     from tests.browser.chromium import launch_options
 
     return {**browser_type_launch_args, **launch_options()}
+
+
+BROWSER_FIXTURES = frozenset({"browser", "page", "context", "playwright"})
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last. Playwright's sync API keeps its event loop marked as running in the
+    main thread for the rest of the session, which would break every async test after it."""
+
+    def drives_a_browser(item: pytest.Item) -> bool:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        return item.get_closest_marker("browser") is not None or bool(fixtures & BROWSER_FIXTURES)
+
+    items.sort(key=drives_a_browser)  # stable: the order within each group is kept
