@@ -158,7 +158,8 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dic
     return {**browser_type_launch_args, **launch_options()}
 
 
-BROWSER_FIXTURES = frozenset({"browser", "page", "context", "playwright"})
+# Fixture closures include these for any test that drives pytest-playwright (page, context, ...).
+BROWSER_FIXTURES = frozenset({"browser", "playwright"})
 
 
 @pytest.hookimpl(trylast=True)
