@@ -133,3 +133,18 @@ async def test_region_choice_changes_the_crisis_lines(client: httpx.AsyncClient)
     )
     assert unknown.status_code == 404
     assert "We have no crisis resources for this region yet." in unknown.text
+
+
+async def test_every_page_has_one_heading_unique_ids_and_labelled_controls(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    for path in [*page_paths(app), "/no-such-page"]:
+        for accept in ("zh-CN", "en"):
+            page = (await client.get(path, headers={"Accept-Language": accept})).text
+            assert len(re.findall(r"<h1[\s>]", page)) == 1, f"{path}: exactly one <h1>"
+            ids = re.findall(r'\sid="([^"]+)"', page)
+            duplicates = {value for value in ids if ids.count(value) > 1}
+            assert not duplicates, f"{path}: duplicate ids {duplicates}"
+            for control_id in re.findall(r'<(?:select|input|textarea)[^>]*\sid="([^"]+)"', page):
+                assert f'for="{control_id}"' in page, f"{path}: #{control_id} has no <label>"
+            assert 'href="#main"' in page and 'id="main"' in page, "skip link and its target"
