@@ -1,7 +1,17 @@
-"""Jinja2 rendering with the reader's language and region."""
+"""Jinja2 rendering with the reader's language and region, for the shell and every module's pages.
+
+Templates are looked up in ``anxin/web/templates`` first (``base.html``, ``_forms.html``, ...) and then
+in each module's ``anxin/<module>/templates``; a module keeps its pages in a sub-folder named after
+it (``accounts/login.html``). A module template named ``_<something>_menu.html`` at the top of its
+folder is included in the site header. Modules cannot import ``web`` (it is right of them all), so
+a module that renders pages offers ``anxin/<module>/rendering.py`` with ``set_page_renderer(render)``
+and the shell hands its :func:`render` over when this file is imported.
+"""
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,6 +34,8 @@ from anxin.safety.resources import (
 )
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+PACKAGE_DIR = TEMPLATE_DIR.parent.parent
+HEADER_MENU = re.compile(r"^_[a-z0-9]+_menu\.html$")
 LANGUAGE_NAMES = {"zh-CN": "简体中文", "en": "English"}
 HTML_LANG = {"zh-CN": "zh-Hans", "en": "en"}
 
@@ -40,10 +52,27 @@ def _translate_plural(singular: str, plural: str, n: int, **params: Any) -> str:
     return ngettext(_rendering_locale.get(), singular, plural, n, **params)
 
 
+def module_folders(name: str) -> list[Path]:
+    """``anxin/<module>/<name>`` of every module but web that has one, in a stable order."""
+    return sorted(
+        path for path in PACKAGE_DIR.glob(f"*/{name}") if path.is_dir() and path.parent.name != "web"
+    )
+
+
+def template_folders() -> list[Path]:
+    return [TEMPLATE_DIR, *module_folders("templates")]
+
+
+@lru_cache(maxsize=1)
+def header_menus() -> tuple[str, ...]:
+    names = {path.name for folder in module_folders("templates") for path in folder.glob("_*_menu.html")}
+    return tuple(sorted(name for name in names if HEADER_MENU.match(name)))
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
+        loader=FileSystemLoader([str(folder) for folder in template_folders()]),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -103,6 +132,7 @@ def render(
         "crisis": resources_for(region, settings_of(request).default_region),
         "version": __version__,
         "current_path": request.url.path,
+        "header_menus": header_menus(),
     }
     values.update(context or {})
     return HTMLResponse(render_template(template, locale, values), status_code=status_code)
@@ -112,3 +142,17 @@ def render_error_page(request: Request, status: int, code: str, message: str) ->
     return render(
         request, "error.html", {"status": status, "code": code, "message": message}, status_code=status
     )
+
+
+def _hand_over_renderer() -> None:
+    """Give :func:`render` to every module that renders pages (see the module docstring)."""
+    for path in sorted(PACKAGE_DIR.glob("*/rendering.py")):
+        if path.parent.name == "web":
+            continue
+        module = importlib.import_module(f"anxin.{path.parent.name}.rendering")
+        setter = getattr(module, "set_page_renderer", None)
+        if callable(setter):
+            setter(render)
+
+
+_hand_over_renderer()
