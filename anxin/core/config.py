@@ -56,6 +56,17 @@ class Settings(BaseSettings):
         default=None,
         description="Key for signing cookies and CSRF tokens; generated under ANXIN_HOME if unset.",
     )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Master keys that wrap every data key: 'v2:<base64 32 bytes>,v1:<...>', newest "
+        "first (older versions only unwrap, until `anxin privacy rotate-master-key` re-wraps them). "
+        "Unset: $ANXIN_HOME/master.key is generated (0600); refused in production.",
+    )
+    audit_head_file: Path | None = Field(
+        default=None,
+        description="Where `anxin privacy export-audit-head` writes the audit chain's head for the "
+        "daily off-site copy; default: $ANXIN_HOME/audit-head.json.",
+    )
     outbox_poll_seconds: float = Field(
         default=2.0,
         description="How often the outbox relay sweeps for rows left behind (e.g. after a crash).",
