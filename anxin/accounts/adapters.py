@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 from types import ModuleType
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from anxin.accounts.keys import derived_key
+from anxin.privacy import crypto
 
 log = logging.getLogger("anxin.accounts")
 
@@ -36,24 +34,15 @@ def _optional(name: str) -> ModuleType | None:
         return None
 
 
-async def seal(db: AsyncSession, user_id: int, value: str) -> bytes:
-    crypto = _optional("anxin.privacy.crypto")
-    if crypto is not None:
-        sealed: bytes = await crypto.seal(db, user_id, value.encode())
-        return sealed
-    nonce = os.urandom(12)
-    return b"v0" + nonce + AESGCM(derived_key(f"interim-seal:{user_id}")).encrypt(nonce, value.encode(), None)
+async def seal(db: AsyncSession, user_id: int, value: str, *, field: str) -> bytes:
+    """Seal ``value`` with the user's own data key; ``field`` names where it is stored."""
+    return await crypto.seal(db, crypto.user_owner(user_id), value, context=f"accounts.{field}")
 
 
-async def unseal(db: AsyncSession, user_id: int, blob: bytes | None) -> str | None:
+async def unseal(db: AsyncSession, user_id: int, blob: bytes | None, *, field: str) -> str | None:
     if blob is None:
         return None
-    crypto = _optional("anxin.privacy.crypto")
-    if crypto is not None:
-        opened: bytes = await crypto.unseal(db, user_id, blob)
-        return opened.decode()
-    nonce, body = blob[2:14], blob[14:]
-    return AESGCM(derived_key(f"interim-seal:{user_id}")).decrypt(nonce, body, None).decode()
+    return await crypto.unseal(db, blob, context=f"accounts.{field}", owner=crypto.user_owner(user_id))
 
 
 async def audit(

@@ -146,11 +146,11 @@ async def csrf_protect(request: Request) -> None:
     API requests need a token only when they rely on the session cookie: a browser never adds a
     bearer token by itself.
     """
+    keys.use_settings(request.app.state.settings)
     if request.method in SAFE_METHODS:
         return
     if request.url.path.startswith("/api/") and (bearer_token(request) or not session_cookie(request)):
         return  # the API is authenticated by bearer token; only a session cookie rides along by itself
-    keys.use_settings(request.app.state.settings)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and "form" in request.headers.get("content-type", ""):
         form = await request.form()

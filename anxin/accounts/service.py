@@ -54,6 +54,13 @@ CHALLENGE_TTL = timedelta(minutes=5)
 CODE_SEND_WINDOW = timedelta(minutes=15)
 CODE_SENDS_PER_WINDOW = 5
 GUARDIAN_CONSENT_PURPOSE = "guardian_consent"
+# Where sealed values live (the context each is bound to; a value cannot be moved between them).
+FIELD_EMAIL = "users.email"
+FIELD_PHONE = "users.phone"
+FIELD_BIRTH_DATE = "users.birth_date"
+FIELD_TOTP = "users.totp_secret"
+FIELD_GUARDIAN_NAME = "guardian_consents.name"
+FIELD_GUARDIAN_CONTACT = "guardian_consents.contact"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +112,10 @@ def account_key(user: User) -> str:
 
 async def contact_of(db: AsyncSession, user: User) -> Identifier | None:
     """The user's own e-mail address (preferred) or mobile number, unsealed."""
-    email = await adapters.unseal(db, user.id, user.email_sealed)
+    email = await adapters.unseal(db, user.id, user.email_sealed, field=FIELD_EMAIL)
     if email:
         return Identifier("email", email)
-    phone = await adapters.unseal(db, user.id, user.phone_sealed)
+    phone = await adapters.unseal(db, user.id, user.phone_sealed, field=FIELD_PHONE)
     return Identifier("phone", phone) if phone else None
 
 
@@ -254,12 +261,11 @@ async def sign_up(
         user.password_changed_at = now
     user.nickname = cleaned_nickname
     user.adult_on = adult_on if is_minor else None
-    user.birth_date_sealed = await adapters.seal(db, user.id, born.isoformat())
-    sealed_contact = await adapters.seal(db, user.id, contact.value)
+    user.birth_date_sealed = await adapters.seal(db, user.id, born.isoformat(), field=FIELD_BIRTH_DATE)
     if contact.kind == "email":
-        user.email_sealed = sealed_contact
+        user.email_sealed = await adapters.seal(db, user.id, contact.value, field=FIELD_EMAIL)
     else:
-        user.phone_sealed = sealed_contact
+        user.phone_sealed = await adapters.seal(db, user.id, contact.value, field=FIELD_PHONE)
     await db.flush()
     await adapters.audit(db, actor_id=user.id, action="accounts.signup", subject_id=user.id)
     return await _send_code(
@@ -359,7 +365,7 @@ async def sign_in(
 
 async def _check_second_factor(db: AsyncSession, user: User, code: str) -> bool:
     """A TOTP code (never one already used) or an unused recovery code."""
-    secret = await adapters.unseal(db, user.id, user.totp_secret_sealed)
+    secret = await adapters.unseal(db, user.id, user.totp_secret_sealed, field=FIELD_TOTP)
     if secret is None:
         return False
     step = mfa.matching_step(secret, code, after_step=user.totp_last_step)
@@ -494,13 +500,13 @@ async def begin_totp_setup(db: AsyncSession, user: User) -> TotpSetup:
     if user.totp_enabled_at is not None:
         raise Conflict("Two-step sign-in is already on. Turn it off first to set up a new device.")
     secret = mfa.new_secret()
-    user.totp_pending_sealed = await adapters.seal(db, user.id, secret)
+    user.totp_pending_sealed = await adapters.seal(db, user.id, secret, field=FIELD_TOTP)
     await db.flush()
     return await totp_setup_of(db, user)
 
 
 async def totp_setup_of(db: AsyncSession, user: User) -> TotpSetup:
-    secret = await adapters.unseal(db, user.id, user.totp_pending_sealed)
+    secret = await adapters.unseal(db, user.id, user.totp_pending_sealed, field=FIELD_TOTP)
     if secret is None:
         raise Conflict("Please start setting up two-step sign-in again.")
     contact = await contact_of(db, user)
@@ -510,7 +516,7 @@ async def totp_setup_of(db: AsyncSession, user: User) -> TotpSetup:
 
 async def confirm_totp_setup(db: AsyncSession, user: User, *, code: str, ip_address: str | None) -> list[str]:
     """Turn TOTP on once the app shows a matching code; returns 10 recovery codes (shown once)."""
-    secret = await adapters.unseal(db, user.id, user.totp_pending_sealed)
+    secret = await adapters.unseal(db, user.id, user.totp_pending_sealed, field=FIELD_TOTP)
     if secret is None:
         raise Conflict("Please start setting up two-step sign-in again.")
     subject = throttle.Subject.of(account_key(user), ip_address)
@@ -596,8 +602,10 @@ async def request_guardian_consent(
     db.add(
         GuardianConsent(
             user_id=user.id,
-            guardian_name_sealed=await adapters.seal(db, user.id, name),
-            guardian_contact_sealed=await adapters.seal(db, user.id, contact.value),
+            guardian_name_sealed=await adapters.seal(db, user.id, name, field=FIELD_GUARDIAN_NAME),
+            guardian_contact_sealed=await adapters.seal(
+                db, user.id, contact.value, field=FIELD_GUARDIAN_CONTACT
+            ),
             guardian_channel=contact.kind,
             requested_at=clock.utcnow(),
         )
@@ -668,7 +676,7 @@ async def create_confirmed_user(
     )
     db.add(user)
     await db.flush()
-    user.email_sealed = await adapters.seal(db, user.id, contact.value)
+    user.email_sealed = await adapters.seal(db, user.id, contact.value, field=FIELD_EMAIL)
     await db.flush()
     await adapters.audit(db, actor_id=None, action="accounts.user_created", subject_id=user.id, role=role)
     return user
@@ -680,13 +688,13 @@ async def create_admin(db: AsyncSession, *, email: str, password: str) -> User:
 
 async def enable_totp_with_secret(db: AsyncSession, user: User, secret: str) -> None:
     """Turn on TOTP with a known secret (demo accounts, whose codes the CLI can show)."""
-    user.totp_secret_sealed = await adapters.seal(db, user.id, secret)
+    user.totp_secret_sealed = await adapters.seal(db, user.id, secret, field=FIELD_TOTP)
     user.totp_enabled_at = clock.utcnow()
     await db.flush()
 
 
 async def totp_secret_of(db: AsyncSession, user: User) -> str | None:
-    return await adapters.unseal(db, user.id, user.totp_secret_sealed)
+    return await adapters.unseal(db, user.id, user.totp_secret_sealed, field=FIELD_TOTP)
 
 
 async def disable_account(db: AsyncSession, admin: User, user_id: int) -> User:
