@@ -11,6 +11,7 @@ and the shell hands its :func:`render` over when this file is imported.
 from __future__ import annotations
 
 import importlib
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from typing import Any
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import escape
 from starlette.responses import HTMLResponse
 
 from anxin import __version__
@@ -32,6 +34,8 @@ from anxin.safety.resources import (
     region_from_accept_language,
     resources_for,
 )
+
+log = logging.getLogger("anxin.web")
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 PACKAGE_DIR = TEMPLATE_DIR.parent.parent
@@ -139,8 +143,31 @@ def render(
 
 
 def render_error_page(request: Request, status: int, code: str, message: str) -> HTMLResponse:
-    return render(
-        request, "error.html", {"status": status, "code": code, "message": message}, status_code=status
+    try:
+        return render(
+            request, "error.html", {"status": status, "code": code, "message": message}, status_code=status
+        )
+    except Exception:
+        # The error page must never fail in turn (a broken template, a menu that needs a database
+        # that is down): a plain page still tells the reader what happened and where help is.
+        log.exception("error page could not be rendered")
+        return HTMLResponse(_plain_error_page(locale_of(request), message), status_code=status)
+
+
+def _plain_error_page(locale: str, message: str) -> str:
+    def text(value: str) -> str:
+        return str(escape(value))
+
+    return (
+        f'<!doctype html><html lang="{HTML_LANG.get(locale, "en")}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{text(gettext(locale, 'Anxin'))}</title>"
+        '<link rel="stylesheet" href="/static/css/anxin.css"></head><body><main id="main">'
+        f'<div class="container error-page"><h1>{text(message)}</h1>'
+        f'<p><a class="button" href="/">{text(gettext(locale, "Back to the home page"))}</a></p>'
+        f"<p>{text(gettext(locale, 'If you need to talk to someone now, help is available.'))} "
+        f'<a href="/crisis">{text(gettext(locale, "See crisis lines"))}</a></p>'
+        "</div></main></body></html>"
     )
 
 

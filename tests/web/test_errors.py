@@ -137,3 +137,22 @@ async def test_unexpected_page_error_is_a_kind_page_without_details(
     assert "Traceback" not in response.text and 'File "' not in response.text
     assert response.headers["x-request-id"] in response.text, "the page gives a reference to quote"
     assert_security_headers(response, page=True)
+
+
+async def test_error_page_survives_a_broken_template(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from anxin.web import rendering
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr(rendering, "render_template", broken)
+    for accept, locale in (("zh-CN", "zh-CN"), ("en", "en")):
+        response = await client.get("/no-such-page", headers={"Accept-Language": accept})
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
+        assert gettext(locale, "We could not find what you were looking for.") in response.text
+        assert 'href="/crisis"' in response.text
+        assert "template exploded" not in response.text
+        assert_security_headers(response, page=True)
