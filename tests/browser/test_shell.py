@@ -190,6 +190,25 @@ def test_skip_link_is_the_first_stop_for_the_keyboard(live_url: str, context_in)
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
 
+    page.keyboard.press("Tab")  # the next stop after the skip target shows a visible focus ring
+    ring = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [document.activeElement.tagName, s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+    )
+    assert ring[0] in ("A", "BUTTON", "SELECT", "INPUT") and ring[1] == "solid" and ring[2] >= 2, ring
+
+
+def test_reduced_motion_turns_transitions_off(live_url: str, context_in) -> None:
+    durations = {}
+    for motion in ("no-preference", "reduce"):
+        page = context_in("en", reduced_motion=motion).new_page()
+        page.goto(live_url + "/")
+        durations[motion] = page.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('.button')).transitionDuration)"
+        )
+    assert durations["no-preference"] >= 0.1
+    assert durations["reduce"] < 0.01
+
 
 def test_dark_scheme_has_its_own_colours(live_url: str, context_in) -> None:
     backgrounds = {}
