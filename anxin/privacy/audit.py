@@ -238,8 +238,10 @@ async def verify_chain(
         return _broken(checked, last_seq + 1, "the audit head row is missing")
     if head.seq > last_seq:
         return _broken(checked, last_seq + 1, f"entries {last_seq + 1}–{head.seq} are missing (truncated)")
-    if head.seq < last_seq or head.hash != prev:
-        return _broken(checked, max(head.seq, 1), "the audit head does not match the last entry")
+    if head.seq < last_seq:
+        return _broken(checked, head.seq + 1, f"entries after {head.seq} were added behind the head's back")
+    if head.hash != prev:
+        return _broken(checked, max(last_seq, 1), "the audit head does not match the last entry")
     if expected_head is not None:
         if last_seq < expected_head.seq:
             return _broken(

@@ -16,7 +16,10 @@ CONTEXT = "tests.scratch.body"
 
 scratch_metadata = MetaData()
 scratch = Table(
-    "test_sealed_scratch", scratch_metadata, Column("id", Integer, primary_key=True), Column("body", Encrypted())
+    "test_sealed_scratch",
+    scratch_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("body", Encrypted()),
 )
 
 
@@ -213,7 +216,8 @@ async def test_a_wrapped_key_moved_to_another_owner_does_not_unwrap(database: Da
         victim = await seal(db, user_owner(2), "two", context=CONTEXT)
         await db.execute(
             text(
-                "UPDATE data_keys SET wrapped_key = (SELECT wrapped_key FROM data_keys WHERE owner = 'user:1') "
+                "UPDATE data_keys SET wrapped_key = "
+                "(SELECT wrapped_key FROM data_keys WHERE owner = 'user:1') "
                 "WHERE owner = 'user:2'"
             )
         )

@@ -20,7 +20,9 @@ def settings_for(tmp_path: Path, **values: object) -> Settings:
 
 def test_several_versions_newest_first_in_both_base64_alphabets() -> None:
     newest, older = secrets.token_bytes(32), secrets.token_bytes(32)
-    text = f" v2:{base64.urlsafe_b64encode(newest).decode().rstrip('=')} , v1:{base64.b64encode(older).decode()}"
+    text = (
+        f" v2:{base64.urlsafe_b64encode(newest).decode().rstrip('=')} , v1:{base64.b64encode(older).decode()}"
+    )
     ring = parse_keyring(text)
     assert ring.current_version == "v2"
     assert ring.versions == ("v2", "v1")
@@ -42,7 +44,10 @@ def test_a_bare_key_is_version_v1() -> None:
         ("v1:***not base64***", "base64"),
         ("v 1:" + base64.b64encode(bytes(32)).decode(), "may use letters"),
         (f"v1:{base64.b64encode(bytes(32)).decode()},v1:{base64.b64encode(bytes(32)).decode()}", "unique"),
-        (f"{base64.b64encode(bytes(32)).decode()},v1:{base64.b64encode(bytes(32)).decode()}", "needs a version"),
+        (
+            f"{base64.b64encode(bytes(32)).decode()},v1:{base64.b64encode(bytes(32)).decode()}",
+            "needs a version",
+        ),
     ],
 )
 def test_malformed_keyrings_are_refused_with_a_reason(text: str, problem: str) -> None:
@@ -74,7 +79,9 @@ def test_the_development_key_file_is_generated_once_with_mode_0600(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert any("generated a new master key" in record.getMessage() for record in caplog.records)
     # The log names the file, never the key.
-    assert all(base64.urlsafe_b64encode(first.key("v1")).decode()[:20] not in r.getMessage() for r in caplog.records)
+    assert all(
+        base64.urlsafe_b64encode(first.key("v1")).decode()[:20] not in r.getMessage() for r in caplog.records
+    )
     second = load_keyring(settings)
     assert second.key("v1") == first.key("v1")
 
