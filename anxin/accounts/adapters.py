@@ -1,4 +1,4 @@
-"""The few calls accounts makes into ``privacy`` and ``core.notify``, in one place.
+"""The calls accounts makes into ``privacy`` and ``core.notify``, in one place.
 
 Keeping them here means the rest of the module speaks in its own terms (seal a contact, record an
 attempt, send a code) and a change in either API is a change in this file only.
@@ -6,32 +6,21 @@ attempt, send a code) and a change in either API is a change in this file only.
 
 from __future__ import annotations
 
-import importlib
-import logging
-from types import ModuleType
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from anxin.privacy import crypto
+from anxin.accounts import messages
+from anxin.core import notify
+from anxin.privacy import audit as privacy_audit
+from anxin.privacy import consent, crypto
 
-log = logging.getLogger("anxin.accounts")
-
-# Every message a person receives from accounts, by template name (rendered by core.notify).
-TEMPLATE_SIGNUP_CODE = "accounts.signup_code"
-TEMPLATE_RESET_CODE = "accounts.reset_code"
-TEMPLATE_GUARDIAN_CODE = "accounts.guardian_code"
-TEMPLATE_SIGNUP_EXISTING = "accounts.signup_existing"
-
-# Messages handed out while core.notify is not there yet (interim; see ``send``).
-sent_messages: list[dict[str, Any]] = []
-
-
-def _optional(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError:
-        return None
+# Every message a person receives from accounts, by template name (see ``messages``).
+TEMPLATE_SIGNUP_CODE = messages.SIGNUP_CODE
+TEMPLATE_RESET_CODE = messages.RESET_CODE
+TEMPLATE_GUARDIAN_CODE = messages.GUARDIAN_CODE
+TEMPLATE_SIGNUP_EXISTING = messages.SIGNUP_EXISTING
 
 
 async def seal(db: AsyncSession, user_id: int, value: str, *, field: str) -> bytes:
@@ -52,28 +41,31 @@ async def audit(
     action: str,
     subject_id: int | None = None,
     outcome: str = "success",
-    **details: Any,
+    **details: str | int | bool | None,
 ) -> None:
-    privacy_audit = _optional("anxin.privacy.audit")
-    if privacy_audit is not None:
-        await privacy_audit.record(
-            db, actor_id=actor_id, action=action, subject_id=subject_id, outcome=outcome, details=details
-        )
-
-
-async def send(
-    db: AsyncSession, *, channel: str, address: str, template: str, params: dict[str, Any], locale: str
-) -> None:
-    notify = _optional("anxin.core.notify")
-    if notify is not None:
-        await notify.deliver(db, channel, address, template, params, locale)
-        return
-    sent_messages.append(
-        {"channel": channel, "address": address, "template": template, "params": params, "locale": locale}
+    """An audit entry in this transaction (codes and ids only, never a password or an address)."""
+    await privacy_audit.record(
+        db, action=action, actor_id=actor_id, subject_id=subject_id, outcome=outcome, details=details or None
     )
 
 
-async def grant_consent(db: AsyncSession, user_id: int, purpose: str) -> None:
-    consent = _optional("anxin.privacy.consent")
-    if consent is not None:
-        await consent.grant(db, user_id, purpose)
+async def send(
+    db: AsyncSession,
+    *,
+    channel: str,
+    address: str,
+    template: str,
+    params: dict[str, Any],
+    locale: str,
+    ttl: timedelta | None = None,
+) -> None:
+    """Send a message to a bare address after commit (``core.notify`` renders it in ``locale``)."""
+    await notify.deliver(db, channel, address, template, params, locale, ttl=ttl)
+
+
+async def grant_guardian_consent(db: AsyncSession, user_id: int) -> None:
+    await consent.grant(db, user_id, consent.GUARDIAN_CONSENT, given_by="guardian")
+
+
+async def has_guardian_consent(db: AsyncSession, user_id: int) -> bool:
+    return await consent.has_consent(db, user_id, consent.GUARDIAN_CONSENT)

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from anxin.accounts import keys, service, sessions
 from anxin.accounts.errors import MfaSetupRequired, SessionEnded
 from anxin.accounts.models import LoginSession, User
+from anxin.core.db import Database
 from anxin.core.deps import DbSession
 from anxin.core.errors import Forbidden, Unauthorized
 
@@ -71,9 +73,22 @@ async def current_actor(request: Request, db: DbSession) -> Actor | None:
             raise SessionEnded()
         return None
     row, user = found
+    if sessions.needs_touch(row):
+        await touch_session(request, db, row)
     actor = Actor(user=user, login_session=row, via=via)
     request.state.actor = actor
     return actor
+
+
+async def touch_session(connection: HTTPConnection, db: AsyncSession, row: LoginSession) -> None:
+    """Keep the session alive. A read-only request touches it in a short unit of work of its own:
+    upgrading the request's read transaction to a writer could fail on SQLite."""
+    if connection.scope["type"] == "http" and connection.scope.get("method") not in SAFE_METHODS:
+        await sessions.touch(db, row.id)
+        return
+    database: Database = connection.app.state.database
+    async with database.transaction() as writer:
+        await sessions.touch(writer, row.id)
 
 
 CurrentActor = Annotated[Actor | None, Depends(current_actor)]

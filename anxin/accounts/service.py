@@ -53,7 +53,6 @@ CHALLENGE_TTL = timedelta(minutes=5)
 # Codes a person may ask for per purpose in this window (each one is a message sent somewhere).
 CODE_SEND_WINDOW = timedelta(minutes=15)
 CODE_SENDS_PER_WINDOW = 5
-GUARDIAN_CONSENT_PURPOSE = "guardian_consent"
 # Where sealed values live (the context each is bound to; a value cannot be moved between them).
 FIELD_EMAIL = "users.email"
 FIELD_PHONE = "users.phone"
@@ -159,6 +158,7 @@ async def _send_code(
         template=template,
         params={"code": code, "minutes": account_settings().code_ttl_minutes},
         locale=locale,
+        ttl=timedelta(minutes=account_settings().code_ttl_minutes),
     )
     return CodeSent(sent_to=mask(to))
 
@@ -580,7 +580,7 @@ async def require_care_access(db: AsyncSession, user: User) -> None:
     """Raise unless the user may use care features (a minor needs a guardian's confirmed consent)."""
     if not _can_sign_in(user):
         raise AccountNotActive()
-    if is_minor(user) and user.guardian_confirmed_at is None:
+    if is_minor(user) and not await adapters.has_guardian_consent(db, user.id):
         raise GuardianConsentRequired(params={"age": adult_age_for(user.region)})
 
 
@@ -638,7 +638,7 @@ async def confirm_guardian_consent(
     consent.confirmed_at = now
     user.guardian_confirmed_at = now
     await _succeeded(db, subject, "guardian", user.id)
-    await adapters.grant_consent(db, user.id, GUARDIAN_CONSENT_PURPOSE)
+    await adapters.grant_guardian_consent(db, user.id)
 
 
 # ---------------------------------------------------------------- administration

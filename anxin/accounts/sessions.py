@@ -2,26 +2,27 @@
 
 A session ends on logout, after ``session_idle_minutes`` without a request, after
 ``session_absolute_hours`` whatever happens, and — all of a user's at once — on a password change,
-a password reset, or when the account is disabled. When sessions end, their WebSockets are closed
-(see ``tasks.close_ended_sessions``).
+a password reset, or when the account is disabled. When a session ends, the user's WebSockets are
+closed right after the commit (``realtime.close_actor_sockets``); sockets of their other, still
+live sessions simply reconnect. Timeouts are watched by a delayed job per session
+(``WATCH_JOB``), so a socket does not outlive its session by more than a relay poll.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.accounts.keys import token_hash
 from anxin.accounts.models import LoginSession, User
 from anxin.accounts.settings import account_settings
-from anxin.core import clock, outbox
+from anxin.core import clock, outbox, realtime
 
-SESSION_ENDED_EVENT = "accounts.sessions_ended"
+WATCH_JOB = "accounts.watch_session"
 # last_seen_at is written at most this often, so reading pages rarely writes.
 TOUCH_EVERY = timedelta(seconds=60)
 
@@ -73,7 +74,32 @@ async def start(
     )
     db.add(row)
     await db.flush()
+    await watch(db, row)
     return token, row
+
+
+def deadline(row: LoginSession) -> datetime:
+    """When the session times out unless it is used again (idle) or at the latest (absolute)."""
+    idle = timedelta(minutes=account_settings().session_idle_minutes)
+    return min(clock.as_utc(row.expires_at), clock.as_utc(row.last_seen_at) + idle)
+
+
+async def watch(db: AsyncSession, row: LoginSession) -> None:
+    """Check the session again when it would time out (a delayed job, written with this change)."""
+    delay = deadline(row) - clock.utcnow() + timedelta(seconds=1)
+    await outbox.enqueue(db, WATCH_JOB, {"session_id": row.id}, delay=max(delay, timedelta(0)))
+
+
+async def end_if_timed_out(db: AsyncSession, session_id: int) -> None:
+    """The watch job: end a session that timed out (closing its sockets), or look again later."""
+    row = await db.get(LoginSession, session_id)
+    if row is None or row.ended_at is not None:
+        return
+    if is_live(row):
+        await watch(db, row)
+        return
+    reason = "expired" if clock.utcnow() >= clock.as_utc(row.expires_at) else "idle"
+    await end(db, row, reason)
 
 
 def is_live(row: LoginSession) -> bool:
@@ -87,7 +113,11 @@ def is_live(row: LoginSession) -> bool:
 
 
 async def resolve(db: AsyncSession, token: str | None) -> tuple[LoginSession, User] | None:
-    """The live session of ``token`` and its user, touching it; None when ended or unknown."""
+    """The live session of ``token`` and its user; None when ended, timed out or unknown.
+
+    Does not write: the caller touches the session (``needs_touch``/``touch``) in a unit of work
+    that may write, so reading a page never has to upgrade a read-only transaction.
+    """
     if not token or len(token) > 128:
         return None
     found = (
@@ -100,17 +130,20 @@ async def resolve(db: AsyncSession, token: str | None) -> tuple[LoginSession, Us
     if found is None:
         return None
     row, user = found
-    if not is_live(row):
-        return None
-    now = clock.utcnow()
-    if now - clock.as_utc(row.last_seen_at) >= TOUCH_EVERY:
-        try:
-            await db.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
-            row.last_seen_at = now
-        except OperationalError:
-            # A read-only request on SQLite that lost the race for the write lock: the next one touches.
-            pass
-    return row, user
+    return (row, user) if is_live(row) else None
+
+
+def needs_touch(row: LoginSession) -> bool:
+    return clock.utcnow() - clock.as_utc(row.last_seen_at) >= TOUCH_EVERY
+
+
+async def touch(db: AsyncSession, session_id: int) -> None:
+    """Record that the session was used now (which keeps it from timing out for idleness)."""
+    await db.execute(
+        update(LoginSession)
+        .where(LoginSession.id == session_id, LoginSession.ended_at.is_(None))
+        .values(last_seen_at=clock.utcnow())
+    )
 
 
 async def end(db: AsyncSession, row: LoginSession, reason: str) -> None:
@@ -118,7 +151,7 @@ async def end(db: AsyncSession, row: LoginSession, reason: str) -> None:
         row.ended_at = clock.utcnow()
         row.end_reason = reason
         await db.flush()
-        await outbox.emit(db, SESSION_ENDED_EVENT, {"user_id": row.user_id, "session_id": row.id})
+        await realtime.close_actor_sockets(db, row.user_id)
 
 
 async def end_all(db: AsyncSession, user_id: int, reason: str) -> int:
@@ -133,7 +166,7 @@ async def end_all(db: AsyncSession, user_id: int, reason: str) -> int:
         row.ended_at = now
         row.end_reason = reason
     await db.flush()
-    await outbox.emit(db, SESSION_ENDED_EVENT, {"user_id": user_id, "session_id": 0})
+    await realtime.close_actor_sockets(db, user_id)
     return len(rows)
 
 

@@ -10,17 +10,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from anxin.accounts import adapters, keys
+from anxin.accounts import keys
 from anxin.accounts.settings import reset_account_settings
 from anxin.core import clock
 from anxin.core.config import Settings
-from tests.accounts.support import client_from
+from tests.accounts.support import CapturingSender, capture_messages, client_from
 
 
 @pytest.fixture(autouse=True)
 def clean_state(settings: Settings) -> Iterator[None]:
     keys.use_settings(settings)
-    adapters.sent_messages.clear()
     reset_account_settings()
     yield
     clock.freeze(None)
@@ -34,6 +33,12 @@ def frozen() -> Iterator[datetime]:
     clock.freeze(start)
     yield start
     clock.freeze(None)
+
+
+@pytest.fixture(autouse=True)
+def captured(app: FastAPI) -> CapturingSender:
+    """Outgoing messages are kept by the test instead of leaving (after the app configured notify)."""
+    return capture_messages()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from anxin.accounts.models import User
@@ -18,7 +19,7 @@ async def user_count(database: Database) -> int:
         return int(await db.scalar(select(func.count()).select_from(User)) or 0)
 
 
-async def test_sign_up_confirm_sign_in_and_out(client: httpx.AsyncClient) -> None:
+async def test_sign_up_confirm_sign_in_and_out(app: FastAPI, client: httpx.AsyncClient) -> None:
     email, password = new_email(), new_password()
     started = await client.post(
         f"{API}/signup",
@@ -32,7 +33,7 @@ async def test_sign_up_confirm_sign_in_and_out(client: httpx.AsyncClient) -> Non
     assert early.status_code == 422
 
     confirmed = await client.post(
-        f"{API}/signup/confirm", json={"identifier": email, "code": last_code(email)}
+        f"{API}/signup/confirm", json={"identifier": email, "code": await last_code(app, email)}
     )
     assert confirmed.status_code == 200
     me = await client.get(f"{API}/me", headers=bearer(confirmed.json()["token"]))
@@ -48,17 +49,21 @@ async def test_sign_up_confirm_sign_in_and_out(client: httpx.AsyncClient) -> Non
     assert after.json()["error"]["code"] == "session_ended"
 
 
-async def test_mainland_mobile_numbers_are_normalised_to_plus_86(client: httpx.AsyncClient) -> None:
+async def test_mainland_mobile_numbers_are_normalised_to_plus_86(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
     password = new_password()
     # The code goes to the E.164 form of the number.
-    account = await sign_up(client, email="138 0013 8000", password=password, code_to="+8613800138000")
+    account = await sign_up(client, app, email="138 0013 8000", password=password, code_to="+8613800138000")
     login = await client.post(f"{API}/login", json={"identifier": "+86 138-0013-8000", "password": password})
     assert login.status_code == 200
     assert login.json()["user_id"] == account["user_id"]
 
 
-async def test_wrong_password_and_unknown_account_get_the_same_answer(client: httpx.AsyncClient) -> None:
-    account = await sign_up(client)
+async def test_wrong_password_and_unknown_account_get_the_same_answer(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    account = await sign_up(client, app)
     wrong = await client.post(
         f"{API}/login", json={"identifier": account["identifier"], "password": "x" * 12}
     )
@@ -107,34 +112,35 @@ async def test_oversized_fields_are_refused_and_nothing_is_stored(
 
 
 async def test_an_expired_code_confirms_nothing(
-    client: httpx.AsyncClient, frozen, database: Database
+    app: FastAPI, client: httpx.AsyncClient, frozen, database: Database
 ) -> None:
     email = new_email()
     await client.post(
         f"{API}/signup", json={"identifier": email, "password": new_password(), "birth_date": "1990-01-01"}
     )
+    code = await last_code(app, email)
     clock.freeze(frozen + timedelta(minutes=16))
-    response = await client.post(
-        f"{API}/signup/confirm", json={"identifier": email, "code": last_code(email)}
-    )
+    response = await client.post(f"{API}/signup/confirm", json={"identifier": email, "code": code})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "expired_code"
     async with database.transaction(write=False) as db:
         assert (await db.scalars(select(User.status))).all() == ["pending"]
 
 
-async def test_a_used_code_cannot_be_used_again(client: httpx.AsyncClient) -> None:
-    account = await sign_up(client)
+async def test_a_used_code_cannot_be_used_again(app: FastAPI, client: httpx.AsyncClient) -> None:
+    account = await sign_up(client, app)
     again = await client.post(
         f"{API}/signup/confirm",
-        json={"identifier": account["identifier"], "code": last_code(account["identifier"])},
+        json={"identifier": account["identifier"], "code": await last_code(app, account["identifier"])},
     )
     assert again.status_code == 422
     assert again.json()["error"]["code"] == "expired_code"
 
 
-async def test_signing_up_with_a_taken_address_reveals_nothing(client: httpx.AsyncClient) -> None:
-    account = await sign_up(client)
+async def test_signing_up_with_a_taken_address_reveals_nothing(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    account = await sign_up(client, app)
     again = await client.post(
         f"{API}/signup",
         json={"identifier": account["identifier"], "password": new_password(), "birth_date": "1990-01-01"},
@@ -147,13 +153,15 @@ async def test_signing_up_with_a_taken_address_reveals_nothing(client: httpx.Asy
     assert with_old.status_code == 200
 
 
-async def test_password_reset_is_single_use_and_ends_every_session(client: httpx.AsyncClient) -> None:
-    account = await sign_up(client)
+async def test_password_reset_is_single_use_and_ends_every_session(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    account = await sign_up(client, app)
     email = account["identifier"]
     unknown = await client.post(f"{API}/password-reset", json={"identifier": new_email()})
     known = await client.post(f"{API}/password-reset", json={"identifier": email})
     assert unknown.status_code == known.status_code == 202
-    code = last_code(email)
+    code = await last_code(app, email)
     first, second = new_password(), new_password()
     done = await client.post(
         f"{API}/password-reset/confirm", json={"identifier": email, "code": code, "new_password": first}
@@ -173,14 +181,15 @@ async def test_password_reset_is_single_use_and_ends_every_session(client: httpx
     ).status_code == 200
 
 
-async def test_an_expired_reset_code_changes_nothing(client: httpx.AsyncClient, frozen) -> None:
-    account = await sign_up(client)
+async def test_an_expired_reset_code_changes_nothing(app: FastAPI, client: httpx.AsyncClient, frozen) -> None:
+    account = await sign_up(client, app)
     email = account["identifier"]
     await client.post(f"{API}/password-reset", json={"identifier": email})
+    code = await last_code(app, email)
     clock.freeze(frozen + timedelta(minutes=20))
     response = await client.post(
         f"{API}/password-reset/confirm",
-        json={"identifier": email, "code": last_code(email), "new_password": new_password()},
+        json={"identifier": email, "code": code, "new_password": new_password()},
     )
     assert response.status_code == 422
     still = await client.post(f"{API}/login", json={"identifier": email, "password": account["password"]})
