@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from anxin.web.rendering import TEMPLATE_DIR, environment, render_template
+from anxin.web.rendering import environment, render_template, template_folders
 
-TEMPLATES = sorted(TEMPLATE_DIR.rglob("*.html"))
+# The shell's templates and every module's (anxin/<module>/templates).
+TEMPLATES = sorted(path for folder in template_folders() for path in folder.rglob("*.html"))
 INLINE_PATTERNS = {
     "style attribute": re.compile(r"\sstyle\s*=", re.IGNORECASE),
     "<style> element": re.compile(r"<style[\s>]", re.IGNORECASE),
@@ -24,7 +25,7 @@ def test_there_are_templates_to_check() -> None:
     assert len(TEMPLATES) >= 5
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_template_has_nothing_the_csp_would_block(template: Path) -> None:
     source = template.read_text(encoding="utf-8")
     for what, pattern in INLINE_PATTERNS.items():
