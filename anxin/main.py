@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from anxin import __version__
+from anxin.core import notify
 from anxin.core.config import Settings, get_settings
 from anxin.core.db import Database
 from anxin.core.error_handlers import install_error_handlers
@@ -50,9 +51,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     database = Database(
         settings.resolved_database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
-    hub = Hub()
-    broker = make_broker(settings.redis_url)
-    await broker.start(hub.deliver)
+    notify.configure(settings)
+    hub = Hub(make_broker(settings.redis_url, settings.redis_namespace))
+    await hub.start()
+    broker = hub.broker
     queue = (
         await ArqJobQueue.connect(settings.redis_url, settings.redis_namespace)
         if settings.redis_url
@@ -75,7 +77,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await relay.stop()
-        await broker.stop()
+        await hub.stop()
         if queue is not None:
             await queue.close()
         await database.dispose()

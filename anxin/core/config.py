@@ -101,6 +101,42 @@ class Settings(BaseSettings):
     webpush_webhook_url: str | None = Field(
         default=None, description="HTTP push gateway used when webpush_backend=webhook."
     )
+    sms_webhook_secret: SecretStr | None = Field(
+        default=None, description="Shared secret sent in a header with every request to the SMS gateway."
+    )
+    webpush_webhook_secret: SecretStr | None = Field(
+        default=None, description="Shared secret sent in a header with every request to the push gateway."
+    )
+    notify_webhook_secret_header: str = Field(
+        default="X-Anxin-Webhook-Secret",
+        description="Name of the header that carries the SMS / push gateway's shared secret.",
+    )
+    notify_console_prints_body: bool | None = Field(
+        default=None,
+        description="Whether the console sender prints whole messages (e.g. sign-in codes) to stdout. "
+        "Unset: only when environment=development. Never in production, whatever the value.",
+    )
+    notify_send_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time limit of one SMTP or gateway call when sending a message."
+    )
+    notify_message_ttl_minutes: int = Field(
+        default=1440,
+        ge=1,
+        description="An e-mail, SMS or push not sent within this time is dropped and its text wiped.",
+    )
+    realtime_heartbeat_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        le=25,
+        description="How often the server pings each WebSocket; a client that answers two pings in a "
+        "row with nothing is dropped.",
+    )
+    realtime_max_frame_bytes: int = Field(
+        default=4096, ge=256, description="Largest WebSocket frame a client may send (bytes)."
+    )
+    realtime_max_channels: int = Field(
+        default=200, ge=1, description="Most channels one WebSocket may subscribe to."
+    )
 
     @property
     def resolved_database_url(self) -> str:
