@@ -1,0 +1,1 @@
+"""Commerce: catalog prices, orders, payments, the double-entry ledger, refunds and payouts."""

@@ -1,0 +1,102 @@
+"""Prices of the things for sale. Other modules (content, appointments) register their items here
+through these functions; commerce never imports them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from anxin.commerce.errors import CurrencyNotOffered, InvalidAmount, ItemNotFound, UnknownCurrency
+from anxin.commerce.models import CatalogItem, ItemPrice
+from anxin.core import clock
+from anxin.core.money import MINOR_UNIT_DIGITS, Money
+
+ITEM_TYPES = frozenset({"session", "article", "course", "live_event", "question"})
+
+
+def check_currency(currency: str) -> str:
+    if currency not in MINOR_UNIT_DIGITS:
+        raise UnknownCurrency()
+    return currency
+
+
+async def put_item(
+    db: AsyncSession,
+    *,
+    item_type: str,
+    ref: str,
+    seller_id: int,
+    title: str,
+    prices: Mapping[str, int],
+    starts_at: datetime | None = None,
+) -> CatalogItem:
+    """Create or update an item and its prices (one per currency); every price must be positive."""
+    if item_type not in ITEM_TYPES:
+        raise ValueError(f"unknown item type {item_type!r}")
+    for currency, amount in prices.items():
+        check_currency(currency)
+        if amount <= 0:
+            raise InvalidAmount()
+    item = await db.scalar(
+        select(CatalogItem).where(CatalogItem.item_type == item_type, CatalogItem.ref == ref)
+    )
+    if item is None:
+        item = CatalogItem(
+            item_type=item_type,
+            ref=ref,
+            seller_id=seller_id,
+            title=title,
+            active=True,
+            starts_at=starts_at,
+            created_at=clock.utcnow(),
+        )
+        db.add(item)
+        await db.flush()
+    else:
+        item.title, item.seller_id, item.starts_at, item.active = title, seller_id, starts_at, True
+    existing = {
+        price.currency: price
+        for price in (await db.scalars(select(ItemPrice).where(ItemPrice.item_id == item.id))).all()
+    }
+    for currency, amount in prices.items():
+        if currency in existing:
+            existing[currency].amount = amount
+        else:
+            db.add(ItemPrice(item_id=item.id, currency=currency, amount=amount))
+    for currency, price in existing.items():
+        if currency not in prices:
+            await db.delete(price)
+    await db.flush()
+    return item
+
+
+async def get_item(db: AsyncSession, item_id: int) -> CatalogItem:
+    item = await db.get(CatalogItem, item_id)
+    if item is None or not item.active:
+        raise ItemNotFound()
+    return item
+
+
+async def prices_of(db: AsyncSession, item_id: int) -> dict[str, Money]:
+    rows = (await db.scalars(select(ItemPrice).where(ItemPrice.item_id == item_id))).all()
+    return {row.currency: Money(row.amount, row.currency) for row in rows}
+
+
+async def price_of(db: AsyncSession, item_id: int, currency: str) -> Money:
+    check_currency(currency)
+    price = await db.scalar(
+        select(ItemPrice).where(ItemPrice.item_id == item_id, ItemPrice.currency == currency)
+    )
+    if price is None:
+        raise CurrencyNotOffered()
+    return Money(price.amount, currency)
+
+
+async def list_items(db: AsyncSession, *, limit: int = 100) -> list[CatalogItem]:
+    rows = await db.scalars(
+        select(CatalogItem).where(CatalogItem.active.is_(True)).order_by(CatalogItem.id).limit(limit)
+    )
+    return list(rows.all())

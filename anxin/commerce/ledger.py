@@ -1,0 +1,317 @@
+"""The double-entry ledger: the ONLY writer of ledger rows.
+
+Every posting is one ``ledger_transactions`` row with two or more ``ledger_entries`` whose signed
+amounts sum to zero per currency (checked here before anything is written, and again by
+``reconcile``). Rows are never updated or deleted (a database trigger refuses it); a mistake is
+corrected by a reversing posting.
+
+Sign convention: an account's balance is the sum of its entries. A client's wallet and a
+counsellor's earnings are positive when the platform owes them money; the provider clearing
+accounts mirror the outside world and run negative as money comes in.
+
+Guarded accounts (wallets, counsellor earnings, payouts in transit) may never go below zero. Their
+balance is cached in ``ledger_balances`` and the row is locked (``SELECT … FOR UPDATE`` on
+PostgreSQL; SQLite serialises writers with ``BEGIN IMMEDIATE``) before it changes, always in
+ascending account id order so two postings never wait on each other in a cycle. Platform accounts
+(escrow, commission, clearing) are not cached: locking them would serialise every purchase, and
+their balances are sums over the entries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from anxin.commerce.errors import AvailableBalanceTooLow, InsufficientFunds
+from anxin.commerce.models import LedgerAccount, LedgerBalance, LedgerEntry, LedgerTransaction
+from anxin.core import clock
+from anxin.core.errors import AppError
+from anxin.core.money import MINOR_UNIT_DIGITS, Money
+
+# Account kinds (the chart of accounts).
+WALLET = "wallet"
+EARNINGS_PENDING = "earnings_pending"
+EARNINGS_AVAILABLE = "earnings_available"
+PAYOUTS_IN_TRANSIT = "payouts_in_transit"
+ESCROW = "platform_escrow"
+COMMISSION = "platform_commission"
+PROVIDER_CLEARING = "provider_clearing"
+REFUNDS_PAYABLE = "refunds_payable"
+PAYOUT_CLEARING = "payout_clearing"
+
+GUARDED_KINDS = frozenset({WALLET, EARNINGS_PENDING, EARNINGS_AVAILABLE, PAYOUTS_IN_TRANSIT})
+# What a person is told when a posting would take their account below zero.
+SHORTFALL_ERRORS: dict[str, type[AppError]] = {
+    WALLET: InsufficientFunds,
+    EARNINGS_AVAILABLE: AvailableBalanceTooLow,
+}
+
+
+class LedgerError(ValueError):
+    """A posting that breaks the ledger's rules: a bug in the caller, never the user's input."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSpec:
+    code: str
+    kind: str
+    currency: str
+    owner_id: int | None = None
+
+    @property
+    def guarded(self) -> bool:
+        return self.kind in GUARDED_KINDS
+
+
+def _check_currency(currency: str) -> None:
+    if currency not in MINOR_UNIT_DIGITS:
+        raise LedgerError(f"unsupported currency {currency!r}")
+
+
+def _owned(kind: str, role: str, owner_id: int, currency: str) -> AccountSpec:
+    _check_currency(currency)
+    return AccountSpec(f"{kind}:{role}:{owner_id}:{currency}", kind, currency, owner_id)
+
+
+def _platform(kind: str, currency: str, qualifier: str | None = None) -> AccountSpec:
+    _check_currency(currency)
+    middle = f":{qualifier}" if qualifier else ""
+    return AccountSpec(f"{kind}{middle}:{currency}", kind, currency)
+
+
+def wallet(client_id: int, currency: str) -> AccountSpec:
+    return _owned(WALLET, "client", client_id, currency)
+
+
+def earnings_pending(counsellor_id: int, currency: str) -> AccountSpec:
+    return _owned(EARNINGS_PENDING, "counsellor", counsellor_id, currency)
+
+
+def earnings_available(counsellor_id: int, currency: str) -> AccountSpec:
+    return _owned(EARNINGS_AVAILABLE, "counsellor", counsellor_id, currency)
+
+
+def payouts_in_transit(counsellor_id: int, currency: str) -> AccountSpec:
+    return _owned(PAYOUTS_IN_TRANSIT, "counsellor", counsellor_id, currency)
+
+
+def escrow(currency: str) -> AccountSpec:
+    return _platform(ESCROW, currency)
+
+
+def commission(currency: str) -> AccountSpec:
+    return _platform(COMMISSION, currency)
+
+
+def provider_clearing(provider: str, currency: str) -> AccountSpec:
+    return _platform(PROVIDER_CLEARING, currency, provider)
+
+
+def refunds_payable(currency: str) -> AccountSpec:
+    return _platform(REFUNDS_PAYABLE, currency)
+
+
+def payout_clearing(method: str, currency: str) -> AccountSpec:
+    return _platform(PAYOUT_CLEARING, currency, method)
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: AccountSpec
+    amount: Money
+
+
+def check_balanced(postings: Sequence[Posting]) -> None:
+    """Refuse a posting set that does not sum to zero per currency (before anything is written)."""
+    if len(postings) < 2:
+        raise LedgerError("a ledger transaction needs at least two entries")
+    totals: dict[str, int] = defaultdict(int)
+    for posting in postings:
+        if posting.amount.currency != posting.account.currency:
+            raise LedgerError(f"{posting.amount.currency} entry on {posting.account.code}")
+        if posting.amount.amount == 0:
+            raise LedgerError(f"zero entry on {posting.account.code}")
+        totals[posting.amount.currency] += posting.amount.amount
+    unbalanced = {currency: total for currency, total in totals.items() if total != 0}
+    if unbalanced:
+        raise LedgerError(f"entries do not sum to zero: {unbalanced}")
+
+
+async def ensure_accounts(db: AsyncSession, specs: Iterable[AccountSpec]) -> dict[str, LedgerAccount]:
+    """The accounts for ``specs`` by code, created on first use (safe under concurrency)."""
+    wanted = {spec.code: spec for spec in specs}
+    found = {
+        row.code: row
+        for row in (await db.scalars(select(LedgerAccount).where(LedgerAccount.code.in_(wanted)))).all()
+    }
+    for code, spec in wanted.items():
+        if code in found:
+            continue
+        account = LedgerAccount(
+            code=code,
+            kind=spec.kind,
+            owner_id=spec.owner_id,
+            currency=spec.currency,
+            guarded=spec.guarded,
+            created_at=clock.utcnow(),
+        )
+        try:
+            # A savepoint: a concurrent creator of the same account wins and we read theirs.
+            async with db.begin_nested():
+                db.add(account)
+                await db.flush()
+                if spec.guarded:
+                    db.add(LedgerBalance(account_id=account.id, balance=0))
+                    await db.flush()
+        except IntegrityError:
+            existing = await db.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
+            if existing is None:
+                raise
+            account = existing
+        found[code] = account
+    return found
+
+
+async def lock(db: AsyncSession, specs: Iterable[AccountSpec]) -> dict[str, int]:
+    """Lock the balance rows of the guarded accounts among ``specs`` (ascending id); returns
+    their balances by code. Callers that will post to several guarded accounts lock them all here
+    first, so that locks are always taken in one global order."""
+    accounts = await ensure_accounts(db, specs)
+    guarded = sorted((a for a in accounts.values() if a.guarded), key=lambda a: a.id)
+    if not guarded:
+        return {}
+    rows = (
+        await db.scalars(
+            select(LedgerBalance)
+            .where(LedgerBalance.account_id.in_([a.id for a in guarded]))
+            .order_by(LedgerBalance.account_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    by_id = {row.account_id: row.balance for row in rows}
+    return {a.code: by_id[a.id] for a in guarded}
+
+
+async def post(
+    db: AsyncSession,
+    *,
+    kind: str,
+    reference: str,
+    postings: Sequence[Posting],
+    order_id: int | None = None,
+    refund_id: int | None = None,
+    payout_id: int | None = None,
+) -> LedgerTransaction | None:
+    """Write one balanced transaction; ``None`` if ``reference`` was already posted (run twice).
+
+    Raises the person-facing shortfall error (e.g. ``InsufficientFunds``) when a guarded account
+    would go below zero; the caller's unit of work then rolls back and nothing has changed.
+    """
+    check_balanced(postings)
+    if await db.scalar(select(LedgerTransaction.id).where(LedgerTransaction.reference == reference)):
+        return None
+    accounts = await ensure_accounts(db, (p.account for p in postings))
+    guarded_ids = sorted({accounts[p.account.code].id for p in postings if p.account.guarded})
+    balances: dict[int, LedgerBalance] = {}
+    if guarded_ids:
+        rows = (
+            await db.scalars(
+                select(LedgerBalance)
+                .where(LedgerBalance.account_id.in_(guarded_ids))
+                .order_by(LedgerBalance.account_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+        balances = {row.account_id: row for row in rows}
+    changes: dict[int, int] = defaultdict(int)
+    for posting in postings:
+        account = accounts[posting.account.code]
+        if account.guarded:
+            changes[account.id] += posting.amount.amount
+    for account_id, change in changes.items():
+        if balances[account_id].balance + change < 0:
+            kind_of = next(a.kind for a in accounts.values() if a.id == account_id)
+            error = SHORTFALL_ERRORS.get(kind_of)
+            if error is None:
+                raise LedgerError(f"{kind_of} account {account_id} would go below zero")
+            raise error()
+    transaction = LedgerTransaction(
+        kind=kind,
+        reference=reference,
+        order_id=order_id,
+        refund_id=refund_id,
+        payout_id=payout_id,
+        created_at=clock.utcnow(),
+    )
+    db.add(transaction)
+    await db.flush()
+    await db.execute(
+        insert(LedgerEntry),
+        [
+            {
+                "transaction_id": transaction.id,
+                "account_id": accounts[p.account.code].id,
+                "amount": p.amount.amount,
+                "currency": p.amount.currency,
+            }
+            for p in postings
+        ],
+    )
+    for account_id, change in changes.items():
+        balances[account_id].balance += change
+    await db.flush()
+    return transaction
+
+
+async def balance(db: AsyncSession, spec: AccountSpec) -> Money:
+    """The account's balance: the sum of its entries (zero for an account never used)."""
+    account_id = await db.scalar(select(LedgerAccount.id).where(LedgerAccount.code == spec.code))
+    if account_id is None:
+        return Money(0, spec.currency)
+    if spec.guarded:
+        cached = await db.scalar(select(LedgerBalance.balance).where(LedgerBalance.account_id == account_id))
+        return Money(int(cached or 0), spec.currency)
+    total = await db.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.account_id == account_id)
+    )
+    return Money(int(total or 0), spec.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    transaction_id: int
+    kind: str
+    order_id: int | None
+    amount: Money
+    at_iso: str
+
+
+async def movements(db: AsyncSession, spec: AccountSpec, *, limit: int = 100) -> list[Movement]:
+    """The newest entries of one account (a client's wallet statement), newest first."""
+    rows = (
+        await db.execute(
+            select(LedgerEntry.amount, LedgerTransaction)
+            .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+            .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+            .where(LedgerAccount.code == spec.code)
+            .order_by(LedgerEntry.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [
+        Movement(
+            transaction_id=txn.id,
+            kind=txn.kind,
+            order_id=txn.order_id,
+            amount=Money(int(amount), spec.currency),
+            at_iso=clock.as_utc(txn.created_at).isoformat(),
+        )
+        for amount, txn in rows
+    ]

@@ -1,0 +1,1 @@
+"""Refunds: the policy (data) and the service that applies it."""

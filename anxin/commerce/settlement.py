@@ -1,0 +1,55 @@
+"""Settlement: once the settlement delay has passed since fulfilment, a counsellor's pending
+earnings for an order become available for payout (a scheduled job, safe to run twice)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from anxin.commerce import ledger, orders
+from anxin.commerce.models import Order
+from anxin.commerce.settings import commerce_settings
+from anxin.core import clock
+from anxin.core.money import Money
+
+
+async def settle_due(db: AsyncSession, *, now: datetime | None = None, limit: int = 500) -> int:
+    """Move pending → available for every order whose delay has passed; returns how many."""
+    now = now or clock.utcnow()
+    cutoff = now - timedelta(hours=commerce_settings().settlement_delay_hours)
+    due = (
+        await db.scalars(
+            select(Order.id)
+            .where(Order.allocated_at.is_not(None), Order.allocated_at <= cutoff, Order.settled_at.is_(None))
+            .order_by(Order.id)
+            .limit(limit)
+        )
+    ).all()
+    settled = 0
+    for order_id in due:
+        order = await orders.locked_order(db, order_id)
+        if order.settled_at is not None:
+            continue
+        await settle(db, order, now=now)
+        settled += 1
+    return settled
+
+
+async def settle(db: AsyncSession, order: Order, *, now: datetime | None = None) -> None:
+    net = order.allocated_gross - order.allocated_fee - order.net_refunded_from_pending
+    order.settled_at = now or clock.utcnow()
+    if net <= 0 or order.seller_id is None:
+        return
+    amount = Money(net, order.currency)
+    await ledger.post(
+        db,
+        kind="settle",
+        reference=f"settle:order:{order.id}",
+        postings=[
+            ledger.Posting(ledger.earnings_pending(order.seller_id, order.currency), -amount),
+            ledger.Posting(ledger.earnings_available(order.seller_id, order.currency), amount),
+        ],
+        order_id=order.id,
+    )
