@@ -127,7 +127,32 @@ def _callee_name(node: ast.expr) -> str | None:
     return None
 
 
+def _is_developer_error(name: str, developer_classes: set[str]) -> bool:
+    return (
+        name in _BUILTIN_NAMES
+        or name in developer_classes
+        or (name != "AppError" and name.endswith(_DEVELOPER_SUFFIXES))
+    )
+
+
+def _developer_classes(tree: ast.AST) -> set[str]:
+    """Classes of this file that derive from a developer exception, like
+    ``class DatasetMissing(FileNotFoundError)``: their messages are for developers too."""
+    found: set[str] = set()
+    classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    changed = True
+    while changed:  # a class may derive from another one of this file
+        changed = False
+        for node in classes:
+            bases = {name for name in (_callee_name(base) for base in node.bases) if name}
+            if node.name not in found and any(_is_developer_error(base, found) for base in bases):
+                found.add(node.name)
+                changed = True
+    return found
+
+
 def _messages_in(tree: ast.AST) -> Iterator[ExtractedMessage]:
+    developer_classes = _developer_classes(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _callee_name(node.func)
@@ -140,12 +165,7 @@ def _messages_in(tree: ast.AST) -> Iterator[ExtractedMessage]:
         elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             # ``raise NotFound("...")``: an error type of ours whose message a person reads.
             name = _callee_name(node.exc.func)
-            if (
-                name
-                and name[:1].isupper()
-                and name not in _BUILTIN_NAMES
-                and (name == "AppError" or not name.endswith(_DEVELOPER_SUFFIXES))
-            ):
+            if name and name[:1].isupper() and not _is_developer_error(name, developer_classes):
                 message = _string(node.exc.args[0]) if node.exc.args else None
                 for keyword in node.exc.keywords:
                     if keyword.arg == "message":

@@ -123,6 +123,12 @@ def extract_source(source: str) -> list[str | tuple[str, ...]]:
 
 def test_extractor_tells_messages_for_people_from_messages_for_developers() -> None:
     source = """
+class DatasetMissing(FileNotFoundError):
+    pass
+
+class PartialData(DatasetMissing):
+    pass
+
 class SlotTaken(Conflict):
     default_message = "Someone has just booked this time."
 
@@ -136,6 +142,8 @@ def book():
         raise NotFound("We could not find this counsellor.")
     raise ValidationFailed(message="Choose a time in the future.")
     raise MoneyError("amount must be an integer")
+    raise DatasetMissing("no data directory")
+    raise PartialData("half a file")
     raise ValueError("internal detail")
     raise RuntimeError(f"state {x}")
     log.info("not for people")
