@@ -9,8 +9,9 @@ A module calls, at import time of its ``tasks.py``::
 ``export(db, subject_id)`` returns JSON-ready data (dict or list), or ``Export(data, files)`` with
 ``files`` as ``(name, bytes)`` attachments; ``erase(db, subject_id)`` deletes (or de-identifies,
 where the law says to keep a record) everything of the subject. A table is *personal* when its
-``info`` says ``personal_data: True``, or it has a ``subject_id``/``user_id`` column and does not
-say ``personal_data: False``; a test fails for any personal table that no handler names.
+``info`` says ``personal_data: True``, or it is ``users``, or a column names a person
+(``PERSONAL_COLUMNS``, or a foreign key to ``users``) and ``info`` does not say
+``personal_data: False``; a test fails for any personal table that no handler names.
 
 ``export_subject`` builds a zip (``data.json`` with one key per module, ``files/<module>/...``);
 ``erase_subject`` runs the erase handlers from the right of the import chain to the left (rows that
@@ -38,7 +39,25 @@ from anxin.privacy import audit, consent
 from anxin.privacy.crypto import destroy_keys, user_owner
 from anxin.privacy.models import ConsentRecord
 
-PERSONAL_COLUMNS = ("subject_id", "user_id")
+# Columns that name a person; a table with one (or a foreign key to a person table) is personal
+# unless its ``info`` says ``personal_data: False``.
+PERSONAL_COLUMNS = frozenset(
+    {
+        "subject_id",
+        "user_id",
+        "client_id",
+        "counsellor_id",
+        "recipient_id",
+        "author_id",
+        "sender_id",
+        "owner_id",
+        "seller_id",
+        "buyer_id",
+        "guardian_id",
+        "reviewer_id",
+    }
+)
+PERSON_TABLES = frozenset({"users"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 JsonData = dict[str, Any] | list[Any]
@@ -96,10 +115,18 @@ def registered_tables() -> set[str]:
 
 
 def is_personal(table: Table) -> bool:
+    """Marked so, or the table of people itself, or a column naming a person (by name or foreign key)."""
     marked = table.info.get("personal_data")
     if marked is not None:
         return bool(marked)
-    return any(column in table.columns for column in PERSONAL_COLUMNS)
+    if table.name in PERSON_TABLES:
+        return True
+    for column in table.columns:
+        if column.name in PERSONAL_COLUMNS:
+            return True
+        if any(foreign_key.column.table.name in PERSON_TABLES for foreign_key in column.foreign_keys):
+            return True
+    return False
 
 
 def unregistered_personal_tables(metadata: MetaData) -> list[str]:
