@@ -10,7 +10,18 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-MODULES: tuple[str, ...] = ("core", "privacy", "mind", "accounts", "commerce", "safety", "web")
+MODULES: tuple[str, ...] = (
+    "core",
+    "privacy",
+    "mind",
+    "accounts",
+    "counselors",
+    "commerce",
+    "appointments",
+    "rooms",
+    "safety",
+    "web",
+)
 
 
 def import_optional(module: str, part: str) -> ModuleType | None:
