@@ -118,9 +118,9 @@ class SmtpSender:
         # Stable across retries, so a receiving server can drop a duplicate of the same message.
         domain = parseaddr(self.sender)[1].partition("@")[2] or "anxin.invalid"
         message["Message-ID"] = f"<notify.{envelope.message_id}@{domain}>"
-        message["Content-Language"] = envelope.locale
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(envelope.body)
+        message["Content-Language"] = envelope.locale  # after set_content, which clears Content-*
         return message
 
     def _send_blocking(self, message: EmailMessage) -> None:
