@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from anxin import __version__
+from anxin.cli.privacy import app as privacy_app
 from anxin.cli.users import app as users_app
 from anxin.core.config import get_settings
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(privacy_app, name="privacy")
 
 
 def fail(message: str, code: int = 1) -> None:

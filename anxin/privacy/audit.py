@@ -204,7 +204,9 @@ async def verify_chain(
 ) -> VerifyResult:
     """Recompute the whole chain; report the first entry (by seq) that is missing, moved or altered."""
     expected_seq, prev, checked = 1, GENESIS_HASH, 0
-    hash_at_expected: str | None = None
+    hash_at_expected: str | None = (
+        GENESIS_HASH if expected_head is not None and expected_head.seq == 0 else None
+    )
     while True:
         rows = (
             await db.scalars(

@@ -187,6 +187,27 @@ def load_keyring(settings: Settings) -> MasterKeyring:
     return _generate_key_file(path)
 
 
+def add_key_to_file(settings: Settings, version: str) -> MasterKeyring:
+    """Put a new current key in front of the development key file (embedded mode's rotation)."""
+    if settings.master_key is not None:
+        raise MasterKeyError(
+            "the master keys come from ANXIN_MASTER_KEY: put a new entry first there "
+            "(`anxin privacy generate-master-key` prints one), restart, then rotate"
+        )
+    path = settings.home / MASTER_KEY_FILE
+    current = load_keyring(settings)
+    if version in current.versions:
+        raise MasterKeyError(f"master key version {version!r} exists already; choose a new name")
+    entries = [new_key_entry(version)] + [f"{v}:{encode_key(current.key(v))}" for v in current.versions]
+    temporary = path.with_name(path.name + ".new")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(",\n".join(entries) + "\n")
+    os.chmod(temporary, 0o600)
+    temporary.replace(path)
+    return _read_key_file(path)
+
+
 _lock = threading.Lock()
 _keyring: MasterKeyring | None = None
 

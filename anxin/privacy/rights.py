@@ -152,8 +152,14 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"export data must be JSON-ready; got {type(value).__name__} (seal/bytes go in files)")
 
 
-async def export_subject(db: AsyncSession, subject_id: int, *, actor_id: int | None = None) -> bytes:
-    """A zip of everything registered modules hold about the subject; audited."""
+async def export_subject(
+    db: AsyncSession, subject_id: int, *, actor_id: int | None = None, actor_role: str | None = None
+) -> bytes:
+    """A zip of everything registered modules hold about the subject; audited.
+
+    The actor defaults to the subject (self-service); staff pass their id and role, an operator at
+    the command line passes ``actor_role="operator"``.
+    """
     modules: dict[str, Any] = {}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -182,7 +188,8 @@ async def export_subject(db: AsyncSession, subject_id: int, *, actor_id: int | N
     await audit.record(
         db,
         action="privacy.export",
-        actor_id=subject_id if actor_id is None else actor_id,
+        actor_id=subject_id if actor_id is None and actor_role is None else actor_id,
+        actor_role=actor_role,
         object_type="subject",
         object_id=subject_id,
         subject_id=subject_id,
@@ -201,7 +208,9 @@ class ErasureReport:
     keys_destroyed: int
 
 
-async def erase_subject(db: AsyncSession, subject_id: int, *, actor_id: int | None = None) -> ErasureReport:
+async def erase_subject(
+    db: AsyncSession, subject_id: int, *, actor_id: int | None = None, actor_role: str | None = None
+) -> ErasureReport:
     """Erase the subject everywhere, right of the import chain first, then shred their data key.
 
     All in the caller's transaction: either everything is erased or nothing is.
@@ -213,7 +222,8 @@ async def erase_subject(db: AsyncSession, subject_id: int, *, actor_id: int | No
     await audit.record(
         db,
         action="privacy.erase",
-        actor_id=subject_id if actor_id is None else actor_id,
+        actor_id=subject_id if actor_id is None and actor_role is None else actor_id,
+        actor_role=actor_role,
         object_type="subject",
         object_id=subject_id,
         subject_id=subject_id,
