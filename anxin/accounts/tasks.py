@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket
 
 from anxin.accounts import keys, service, sessions, throttle
+from anxin.accounts import rights as account_rights
 from anxin.accounts.deps import bearer_token, session_cookie, touch_session
 from anxin.accounts.models import STATUS_DISABLED, User
 from anxin.core import notify, outbox, realtime
+from anxin.privacy import rights
 
 
 async def authenticate_websocket(websocket: WebSocket, db: AsyncSession) -> int | None:
@@ -43,6 +45,12 @@ async def contacts_of(db: AsyncSession, user_id: int) -> notify.Contacts | None:
 
 
 notify.set_contact_resolver(contacts_of)
+rights.register_personal_data(
+    "accounts",
+    export=account_rights.export_account,
+    erase=account_rights.erase_account,
+    tables=account_rights.TABLES,
+)
 
 
 @outbox.job(sessions.WATCH_JOB)

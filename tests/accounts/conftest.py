@@ -17,9 +17,15 @@ from anxin.core.config import Settings
 from tests.accounts.support import CapturingSender, capture_messages, client_from
 
 
+def _uses_the_app(request: pytest.FixtureRequest) -> bool:
+    return bool({"app", "client", "make_client", "settings"} & set(request.fixturenames))
+
+
 @pytest.fixture(autouse=True)
-def clean_state(settings: Settings) -> Iterator[None]:
-    keys.use_settings(settings)
+def clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    if _uses_the_app(request):
+        settings: Settings = request.getfixturevalue("settings")
+        keys.use_settings(settings)
     reset_account_settings()
     yield
     clock.freeze(None)
@@ -36,8 +42,11 @@ def frozen() -> Iterator[datetime]:
 
 
 @pytest.fixture(autouse=True)
-def captured(app: FastAPI) -> CapturingSender:
+def captured(request: pytest.FixtureRequest) -> CapturingSender | None:
     """Outgoing messages are kept by the test instead of leaving (after the app configured notify)."""
+    if not _uses_the_app(request):
+        return None
+    request.getfixturevalue("app")
     return capture_messages()
 
 
