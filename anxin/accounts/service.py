@@ -125,7 +125,9 @@ async def _guard(db: AsyncSession, subject: throttle.Subject, kind: str, user_id
     try:
         await throttle.check(db, subject)
     except throttle.TooManyGuesses as exc:
-        await adapters.audit(db, actor_id=user_id, action=f"accounts.{kind}", outcome="throttled")
+        await adapters.audit(
+            db, actor_id=None, action=f"accounts.{kind}", subject_id=user_id, outcome="throttled"
+        )
         raise CountedTooManyGuesses(retry_after=exc.retry_after) from None
 
 
@@ -133,13 +135,16 @@ async def _failed(
     db: AsyncSession, subject: throttle.Subject, kind: str, user_id: int | None, error: Exception
 ) -> Exception:
     await throttle.record(db, subject, kind, succeeded=False)
-    await adapters.audit(db, actor_id=user_id, action=f"accounts.{kind}", outcome="failure")
+    # The one guessing is unknown (maybe not the account's owner): no actor, the account as subject.
+    await adapters.audit(db, actor_id=None, action=f"accounts.{kind}", subject_id=user_id, outcome="failure")
     return error
 
 
 async def _succeeded(db: AsyncSession, subject: throttle.Subject, kind: str, user_id: int) -> None:
     await throttle.record(db, subject, kind, succeeded=True)
-    await adapters.audit(db, actor_id=user_id, action=f"accounts.{kind}", outcome="success")
+    await adapters.audit(
+        db, actor_id=user_id, action=f"accounts.{kind}", subject_id=user_id, outcome="success"
+    )
 
 
 async def _send_code(
@@ -345,7 +350,9 @@ async def sign_in(
     try:
         await throttle.check_not_locked(db, contact.index)
     except throttle.AccountLockedUntilReset:
-        await adapters.audit(db, actor_id=user_id, action="accounts.password", outcome="locked")
+        await adapters.audit(
+            db, actor_id=None, action="accounts.password", subject_id=user_id, outcome="locked"
+        )
         raise CountedLocked() from None
     if not passwords.verify_password(user.password_hash if user else None, password) or user is None:
         raise await _failed(db, subject, "password", user_id, InvalidCredentials())
