@@ -137,6 +137,14 @@ class Settings(BaseSettings):
     realtime_max_channels: int = Field(
         default=200, ge=1, description="Most channels one WebSocket may subscribe to."
     )
+    realtime_frames_per_second: float = Field(
+        default=20.0,
+        gt=0,
+        description="Frames one WebSocket may send per second on average; more get a rate_limited error.",
+    )
+    realtime_frame_burst: int = Field(
+        default=60, ge=1, description="Frames one WebSocket may send in a burst above the average rate."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -11,6 +11,9 @@ Two registries are filled by modules on the right of the import chain at start-u
   not exist for anyone (``not_found``, like a 404).
 - ``websocket_authenticator``: who is on this socket (an actor id, or ``None`` for anonymous)?
   Accounts sets it; until then every socket is anonymous.
+- ``frame_handlers[prefix]``: client frames whose ``op`` is ``"<prefix>.<action>"`` (e.g.
+  ``"room.send"``) are handed to the module that registered the prefix, one frame at a time per
+  socket (so a socket's frames are handled in the order they were sent).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +34,8 @@ from anxin.core import outbox
 
 if TYPE_CHECKING:
     from starlette.websockets import WebSocket
+
+    from anxin.core.db import Database
 
 log = logging.getLogger("anxin.realtime")
 
@@ -90,6 +96,40 @@ def set_websocket_authenticator(authenticator: WebSocketAuthenticator | None) ->
 
 def authenticator() -> WebSocketAuthenticator:
     return websocket_authenticator
+
+
+@dataclass
+class FrameContext:
+    """What a module's frame handler gets besides the frame: who sent it and how to answer."""
+
+    actor_id: int | None
+    connection: Connection
+    hub: Hub
+    database: Database
+    locale: str
+    ref: int | str | None = None
+
+    def reply(self, frame: dict[str, Any]) -> None:
+        if self.ref is not None:
+            frame = {**frame, "ref": self.ref}
+        self.connection.send(frame)
+
+    def error(self, code: str, message: str, **extra: Any) -> None:
+        frame: dict[str, Any] = {"op": "error", "code": code, "message": message}
+        frame.update({key: value for key, value in extra.items() if value is not None})
+        self.reply(frame)
+
+
+FrameHandler = Callable[[FrameContext, dict[str, Any]], Awaitable[None]]
+frame_handlers: dict[str, FrameHandler] = {}
+
+
+def register_frame_handler(prefix: str, handler: FrameHandler) -> None:
+    """Route client frames with ``op`` ``"<prefix>.<action>"`` to ``handler(context, frame)``."""
+    existing = frame_handlers.get(prefix)
+    if existing is not None and existing is not handler:
+        raise ValueError(f"frames {prefix!r} already have a handler")
+    frame_handlers[prefix] = handler
 
 
 def is_valid_channel(channel: object) -> bool:

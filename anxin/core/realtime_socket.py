@@ -17,6 +17,11 @@ Server → client::
     {"op": "resync"}                    events may have been missed: refetch what is on screen
     {"op": "error", "code": ..., "message": ...}   the socket stays open
 
+Frames whose ``op`` is ``"<prefix>.<action>"`` go to the module that registered ``prefix`` in
+``realtime.frame_handlers`` (e.g. ``room.send``); an ``AppError`` it raises becomes an error frame.
+Each socket may send ``realtime_frames_per_second`` frames on average (bursts up to
+``realtime_frame_burst``); frames above that are answered with a ``rate_limited`` error and dropped.
+
 A channel the actor may not see answers ``not_found``, exactly like one that does not exist.
 Close codes: 4401 the login session ended, 4408 no answer to pings, 1013 too far behind,
 1012 server restarting, 1008 a foreign Origin (refused before the handshake completes).
@@ -36,8 +41,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from anxin.core import realtime
 from anxin.core.config import Settings
 from anxin.core.db import Database
+from anxin.core.errors import AppError
 from anxin.core.i18n import gettext
-from anxin.core.realtime import Connection, Hub
+from anxin.core.realtime import Connection, FrameContext, Hub
 
 log = logging.getLogger("anxin.realtime")
 
@@ -98,6 +104,11 @@ class SocketSession:
         self.loop = asyncio.get_running_loop()
         self.last_heard = self.loop.time()
         self.client_gone = False
+        # Token bucket of the per-socket flood limit.
+        self.frame_rate = settings.realtime_frames_per_second
+        self.frame_burst = float(settings.realtime_frame_burst)
+        self.frame_tokens = self.frame_burst
+        self.tokens_at = self.last_heard
 
     async def run(self) -> None:
         self.connection.send({"op": "welcome", "heartbeat_seconds": self.heartbeat})
@@ -143,7 +154,25 @@ class SocketSession:
             if not isinstance(frame, dict):
                 self._error("bad_frame", gettext(self.locale, "Send JSON objects as text frames."))
                 continue
+            if not self._take_token():
+                self._error(
+                    "rate_limited",
+                    gettext(self.locale, "Too many attempts. Please wait a little and try again."),
+                    ref=frame.get("ref") if isinstance(frame.get("ref"), int | str) else None,
+                )
+                continue
             await self._handle(frame)
+
+    def _take_token(self) -> bool:
+        now = self.loop.time()
+        self.frame_tokens = min(
+            self.frame_burst, self.frame_tokens + (now - self.tokens_at) * self.frame_rate
+        )
+        self.tokens_at = now
+        if self.frame_tokens < 1:
+            return False
+        self.frame_tokens -= 1
+        return True
 
     async def _write(self) -> None:
         while True:
@@ -186,8 +215,32 @@ class SocketSession:
                 self._reply({"op": "unsubscribed", "channel": channel}, ref)
             else:
                 self._channel_not_found(channel, ref)
+        elif isinstance(op, str) and op.partition(".")[0] in realtime.frame_handlers and "." in op:
+            await self._module_frame(op.partition(".")[0], frame, ref)
         else:
             self._error("unknown_op", gettext(self.locale, "This action is not available here."), ref=ref)
+
+    async def _module_frame(self, prefix: str, frame: dict[str, Any], ref: int | str | None) -> None:
+        context = FrameContext(
+            actor_id=self.connection.actor_id,
+            connection=self.connection,
+            hub=self.hub,
+            database=self.database,
+            locale=self.locale,
+            ref=ref,
+        )
+        try:
+            await realtime.frame_handlers[prefix](context, frame)
+        except AppError as exc:
+            context.error(exc.code, gettext(self.locale, exc.message, **exc.params))
+        except Exception:
+            log.exception("frame handler failed", extra={"prefix": prefix})
+            context.error(
+                "internal",
+                gettext(
+                    self.locale, "Something went wrong on our side and nothing was changed. Please try again."
+                ),
+            )
 
     async def _subscribe(self, channel: object, ref: int | str | None) -> None:
         if not isinstance(channel, str) or not realtime.is_valid_channel(channel):
