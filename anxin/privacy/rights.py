@@ -15,7 +15,9 @@ where the law says to keep a record) everything of the subject. A table is *pers
 
 ``export_subject`` builds a zip (``data.json`` with one key per module, ``files/<module>/...``);
 ``erase_subject`` runs the erase handlers from the right of the import chain to the left (rows that
-refer to others go first), then destroys the subject's data key (crypto-shredding) and audits it.
+refer to others go first), then destroys the subject's data key (crypto-shredding), audits it, and emits
+``privacy.subject_erased`` (after commit) for what lives outside the database: uploaded files,
+search indices, caches.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from uuid import UUID
 from sqlalchemy import MetaData, Table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from anxin.core import clock
+from anxin.core import clock, outbox
 from anxin.privacy import audit, consent
 from anxin.privacy.crypto import destroy_keys, user_owner
 from anxin.privacy.models import ConsentRecord
@@ -61,6 +63,7 @@ PERSON_TABLES = frozenset({"users"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 JsonData = dict[str, Any] | list[Any]
+EVENT_SUBJECT_ERASED = "privacy.subject_erased"
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,8 @@ async def erase_subject(
         subject_id=subject_id,
         details={"modules": len(entries), "keys_destroyed": destroyed},
     )
+    # After commit, subscribers remove what lives outside the database (files, search indices, caches).
+    await outbox.emit(db, EVENT_SUBJECT_ERASED, {"subject_id": subject_id})
     return ErasureReport(subject_id, tuple(entry.name for entry in entries), destroyed)
 
 

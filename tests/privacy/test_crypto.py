@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, func, select, text
 
@@ -234,3 +236,18 @@ async def test_owner_and_context_names_are_checked(database: Database, owner: st
             await seal(db, owner, "x", context=CONTEXT)
         with pytest.raises(ValueError, match="context"):
             await seal(db, user_owner(1), "x", context="has spaces in it")
+
+
+async def test_concurrent_first_seals_for_one_owner_share_one_key(database: Database) -> None:
+    async def first_seal(n: int) -> bytes:
+        async with database.transaction() as db:
+            blob = await seal(db, user_owner(1), f"value {n}", context=CONTEXT)
+            await asyncio.sleep(0)  # let the others reach their insert while this one is open
+            return blob
+
+    blobs = await asyncio.gather(*(first_seal(n) for n in range(10)))
+    crypto.key_cache.clear()
+    async with database.transaction(write=False) as db:
+        assert await db.scalar(select(func.count()).select_from(DataKey)) == 1
+        for n, blob in enumerate(blobs):
+            assert await unseal(db, blob, context=CONTEXT) == f"value {n}"

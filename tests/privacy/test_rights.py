@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, MetaData, String, Table, delete, select
 
+from anxin.core import outbox
 from anxin.core.db import Base, Database
+from anxin.core.outbox import OutboxMessage
 from anxin.modules import load_models, load_tasks
 from anxin.privacy import audit, consent, rights
 from anxin.privacy.crypto import Encrypted, seal, unseal, user_owner
@@ -44,6 +46,11 @@ async def export_fake(db: Any, subject_id: int) -> rights.Export:
 async def erase_fake(db: Any, subject_id: int) -> None:
     erase_order.append("fake_diary")
     await db.execute(delete(fake_diary).where(fake_diary.c.subject_id == subject_id))
+
+
+@outbox.subscribe(rights.EVENT_SUBJECT_ERASED, name="tests_remove_files")
+async def remove_files(db: Any, payload: dict[str, Any]) -> None:
+    """Stands in for a module that deletes uploaded files once an erasure has committed."""
 
 
 @pytest.fixture
@@ -86,13 +93,10 @@ def test_the_coverage_check_names_an_unregistered_personal_table() -> None:
     Table("users", metadata, Column("id", Integer, primary_key=True))
     Table("x_by_key", metadata, Column("payer", Integer, ForeignKey("users.id")))
     Table("x_by_client", metadata, Column("client_id", Integer))
-    assert rights.unregistered_personal_tables(metadata) == [
-        "users",
-        "x_by_client",
-        "x_by_column",
-        "x_by_key",
-        "x_marked",
-    ]
+    personal = sorted(name for name, table in metadata.tables.items() if rights.is_personal(table))
+    assert personal == ["users", "x_by_client", "x_by_column", "x_by_key", "x_marked"]
+    assert "x_by_column" in rights.unregistered_personal_tables(metadata)
+    assert "x_cleared" not in rights.unregistered_personal_tables(metadata)
 
 
 def test_registering_the_same_name_twice_with_other_handlers_is_refused() -> None:
@@ -211,6 +215,15 @@ async def test_erasure_removes_rows_shreds_the_key_and_keeps_only_deidentified_p
         assert mine["test_fake_diary"] not in json.dumps(
             [a.as_dict() for a in await audit.entries_concerning(db, 1)]
         )
+
+    # What lives outside the database is removed by subscribers, after commit, by id only.
+    async with with_fake_module.transaction(write=False) as db:
+        jobs = (
+            await db.scalars(select(OutboxMessage).where(OutboxMessage.name.like("privacy.subject_erased%")))
+        ).all()
+        assert [(job.name, job.payload) for job in jobs] == [
+            ("privacy.subject_erased->tests_remove_files", {"subject_id": 1})
+        ]
 
     # Erasing again is harmless; a new export of the erased subject is empty of their data.
     async with with_fake_module.transaction() as db:
