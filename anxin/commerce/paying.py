@@ -11,6 +11,7 @@ from anxin.commerce.idempotency import StoredResponse
 from anxin.commerce.refunds import service as refunds
 from anxin.commerce.schemas import CheckoutIn, OrderOut, PayoutIn, PayoutOut, RefundIn, RefundOut, TopUpIn
 from anxin.core.money import Money
+from anxin.privacy import audit
 
 CHECKOUT_PATH = "/api/v1/commerce/checkout"
 TOP_UP_PATH = "/api/v1/commerce/wallet/top-ups"
@@ -86,6 +87,16 @@ async def refund(
             reason=body.reason,
             requested_by=admin_id,
         )
+        await audit.record(
+            db,
+            action="commerce.refund",
+            actor_id=admin_id,
+            actor_role="admin",
+            object_type="order",
+            object_id=order.id,
+            subject_id=order.client_id,
+            details={"refund_id": row.id, "amount": row.amount, "currency": row.currency},
+        )
         return idempotency.json_response(201, RefundOut.of(row).model_dump(mode="json"))
 
     path = f"/api/v1/commerce/admin/orders/{order_id}/refunds"
@@ -116,5 +127,20 @@ async def request_payout(
         fingerprint=idempotency.fingerprint(
             method="POST", path=PAYOUTS_PATH, body=body.model_dump(mode="json"), actor=scope_of(counsellor_id)
         ),
+        operation=operation,
+    )
+
+
+async def cancel(db: AsyncSession, *, client_id: int, order_id: int, key: str | None) -> StoredResponse:
+    async def operation() -> StoredResponse:
+        order = await refunds.cancel(db, client_id=client_id, order_id=order_id)
+        return idempotency.json_response(200, OrderOut.of(order).model_dump(mode="json"))
+
+    path = f"/api/v1/commerce/orders/{order_id}/cancel"
+    return await idempotency.run(
+        db,
+        scope=scope_of(client_id),
+        key=key,
+        fingerprint=idempotency.fingerprint(method="POST", path=path, body={}, actor=scope_of(client_id)),
         operation=operation,
     )

@@ -180,3 +180,15 @@ class ReconcileOut(BaseModel):
 
 
 WalletOut.model_rebuild()
+
+
+class ItemOut(BaseModel):
+    id: int
+    item_type: str
+    title: str
+    seller_id: int
+    starts_at: datetime | None
+    prices: list[MoneyOut]
+    refund_policy: list[str] = Field(
+        description="The refund policy in the reader's language, shown before paying."
+    )

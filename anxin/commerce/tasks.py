@@ -8,8 +8,10 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.commerce import idempotency, settlement, webhooks
+from anxin.commerce import rights as commerce_rights
 from anxin.commerce.refunds import service as refunds
 from anxin.core import outbox
+from anxin.privacy import rights
 
 
 @outbox.job(webhooks.HANDLE_JOB)
@@ -30,3 +32,11 @@ async def settle_earnings(db: AsyncSession, payload: outbox.Payload) -> None:
 @outbox.scheduled("commerce.purge_idempotency_keys", every=timedelta(hours=1))
 async def purge_idempotency_keys(db: AsyncSession, payload: outbox.Payload) -> None:
     await idempotency.purge_expired(db)
+
+
+rights.register_personal_data(
+    "commerce",
+    export=commerce_rights.export_commerce,
+    erase=commerce_rights.erase_commerce,
+    tables=commerce_rights.TABLES,
+)
