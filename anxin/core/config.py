@@ -132,7 +132,7 @@ class Settings(BaseSettings):
         "row with nothing is dropped.",
     )
     realtime_max_frame_bytes: int = Field(
-        default=4096, ge=256, description="Largest WebSocket frame a client may send (bytes)."
+        default=32768, ge=256, description="Largest WebSocket frame a client may send (bytes)."
     )
     realtime_max_channels: int = Field(
         default=200, ge=1, description="Most channels one WebSocket may subscribe to."

@@ -1,0 +1,48 @@
+"""Wiring of rooms into the platform (imported at start-up by ``modules.load_tasks``): rooms open on
+confirmed bookings, the ``room:<id>`` channel for participants only, ``room.*`` socket frames, and
+the export and erase handlers of rooms' personal data."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from anxin.core import outbox, realtime
+from anxin.privacy import rights
+from anxin.rooms import rights as room_rights
+from anxin.rooms import service, socket
+
+
+@outbox.subscribe("appointments.booking_confirmed", name="rooms.open_room")
+async def open_room_on_booking(db: AsyncSession, payload: outbox.Payload) -> None:
+    await service.open_room(
+        db, client_id=int(payload["client_id"]), counselor_id=int(payload["counselor_id"])
+    )
+
+
+@outbox.subscribe("appointments.relationship_ended", name="rooms.read_only")
+async def read_only_when_care_ends(db: AsyncSession, payload: outbox.Payload) -> None:
+    await service.end_relationship(
+        db, client_id=int(payload["client_id"]), counselor_id=int(payload["counselor_id"])
+    )
+
+
+async def authorize_room_channel(db: AsyncSession, actor_id: int | None, channel: str) -> bool:
+    _, _, room = channel.partition(":")
+    return room.isdigit() and await service.is_member(db, actor_id, int(room))
+
+
+realtime.channel_authorizers["room"] = authorize_room_channel
+realtime.register_frame_handler("room", socket.handle)
+rights.register_personal_data(
+    "rooms",
+    export=room_rights.export_rooms,
+    erase=room_rights.erase_rooms,
+    tables=(
+        "rooms",
+        "room_members",
+        "room_messages",
+        "room_attachments",
+        "room_reports",
+        "room_session_notes",
+    ),
+)
