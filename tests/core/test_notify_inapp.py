@@ -13,6 +13,7 @@ from anxin.core import notify, outbox
 from anxin.core.db import Database
 from anxin.core.errors import NotFound
 from anxin.core.outbox import OutboxMessage
+from anxin.modules import load_tasks
 
 ALICE, BOB = 101, 202
 
@@ -30,11 +31,13 @@ def contacts() -> Iterator[dict[int, notify.Contacts]]:
     async def resolve(db: AsyncSession, user_id: int) -> notify.Contacts | None:
         return book.get(user_id)
 
+    load_tasks()  # accounts registers its resolver at import; ours replaces it for the test only
+    saved = notify.contact_resolver()
     notify.set_contact_resolver(resolve)
     try:
         yield book
     finally:
-        notify.set_contact_resolver(None)
+        notify.set_contact_resolver(saved)
 
 
 async def test_in_app_notifications_are_listed_newest_first_page_by_page(database: Database) -> None:
@@ -141,8 +144,13 @@ async def test_notify_user_refuses_personal_text_and_needs_a_resolver_for_other_
             await notify.notify_user(db, ALICE, "test.kind", {"ids": [1, 2]})
         with pytest.raises(ValueError, match="too long"):
             await notify.notify_user(db, ALICE, "test.kind", {"title": "x" * 500})
-        with pytest.raises(LookupError, match="contact resolver"):
-            await notify.notify_user(db, ALICE, "test.kind", {}, channels=("email",))
+        saved = notify.contact_resolver()
+        notify.set_contact_resolver(None)
+        try:
+            with pytest.raises(LookupError, match="contact resolver"):
+                await notify.notify_user(db, ALICE, "test.kind", {}, channels=("email",))
+        finally:
+            notify.set_contact_resolver(saved)
 
 
 async def test_a_persons_notifications_can_be_exported_and_erased(database: Database) -> None:

@@ -25,6 +25,7 @@ from anxin.core.errors import NotFound
 from anxin.core.i18n import gettext
 from anxin.core.outbox import OutboxMessage
 from anxin.main import create_app
+from anxin.modules import load_tasks
 from tests.conftest import make_settings
 from tests.support.live_server import live_server
 
@@ -39,15 +40,18 @@ async def actor_from_header(websocket: WebSocket, db: AsyncSession) -> int | Non
 
 @pytest.fixture
 def registries() -> Iterator[None]:
-    """Tests install authenticators and authorizers; put the defaults back afterwards."""
-    saved = dict(realtime.channel_authorizers)
+    """Tests install an authenticator and authorizers; what the modules registered comes back after.
+    The modules register first, so that a module imported during the test cannot undo ours."""
+    load_tasks()
+    saved_authorizers = dict(realtime.channel_authorizers)
+    saved_authenticator = realtime.authenticator()
     realtime.set_websocket_authenticator(actor_from_header)
     try:
         yield
     finally:
         realtime.channel_authorizers.clear()
-        realtime.channel_authorizers.update(saved)
-        realtime.set_websocket_authenticator(None)
+        realtime.channel_authorizers.update(saved_authorizers)
+        realtime.set_websocket_authenticator(saved_authenticator)
 
 
 @contextmanager

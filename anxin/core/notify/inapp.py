@@ -54,6 +54,10 @@ def set_contact_resolver(resolver: ContactResolver | None) -> None:
     _contact_resolver = resolver
 
 
+def contact_resolver() -> ContactResolver | None:
+    return _contact_resolver
+
+
 @dataclass(frozen=True)
 class NotificationPage:
     items: list[Notification]
