@@ -75,7 +75,9 @@ async def serve(websocket: WebSocket) -> None:
         await websocket.close(code=realtime.CLOSE_POLICY)
         return
     try:
-        async with database.transaction(write=False) as db:
+        # Write intent: an authenticator may note the session's use (on SQLite a read transaction
+        # cannot safely turn into a write).
+        async with database.transaction(write=True) as db:
             actor_id = await realtime.authenticator()(websocket, db)
     except Exception:
         log.exception("websocket authentication failed")

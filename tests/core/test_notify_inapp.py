@@ -162,7 +162,7 @@ async def test_a_persons_notifications_can_be_exported_and_erased(database: Data
         assert [(item["kind"], item["params"], item["read_at"]) for item in exported] == [
             ("test.kind", {"booking_id": 1}, None)
         ]
-        assert await notify.erase_for(db, ALICE) == 1
+        await notify.erase_for(db, ALICE)
     async with database.transaction(write=False) as db:
         assert (await notify.list_notifications(db, ALICE)).items == []
         assert len((await notify.list_notifications(db, BOB)).items) == 1

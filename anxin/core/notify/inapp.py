@@ -199,7 +199,6 @@ async def export_for(db: AsyncSession, recipient_id: int) -> list[dict[str, Any]
     ]
 
 
-async def erase_for(db: AsyncSession, recipient_id: int) -> int:
+async def erase_for(db: AsyncSession, recipient_id: int) -> None:
     """Delete a person's notifications (for erasure)."""
-    result = await db.execute(delete(Notification).where(Notification.recipient_id == recipient_id))
-    return int(getattr(result, "rowcount", 0) or 0)
+    await db.execute(delete(Notification).where(Notification.recipient_id == recipient_id))

@@ -37,7 +37,12 @@ class OutgoingMessage(Base):
     its address masked: the row stays as a record that something was sent, not what."""
 
     __tablename__ = "outgoing_messages"
-    __table_args__ = (Index("ix_outgoing_messages_status", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_outgoing_messages_status", "status", "created_at"),
+        # Not linked to a person: an address and text are held only until sent or expired (at most
+        # ANXIN_NOTIFY_MESSAGE_TTL_MINUTES), then wiped; what stays names nobody.
+        {"info": {"personal_data": False}},
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -47,6 +52,8 @@ class OutgoingMessage(Base):
     subject: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=STATUS_PENDING)
+    # Sends that went through; a failed send rolls back with its job and is counted on the
+    # outbox row (outbox_messages.attempts).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
