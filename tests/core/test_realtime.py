@@ -162,6 +162,25 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_open(
             assert await ws.next_is_pong()
 
 
+async def test_a_flood_of_frames_is_refused_frame_by_frame_without_closing(
+    sqlite_url: str, tmp_path: Path, registries: None
+) -> None:
+    settings = {"realtime_frame_burst": 5, "realtime_frames_per_second": 0.5}
+    with running_server(tmp_path, sqlite_url, **settings) as url:
+        async with client(url) as ws:
+            for n in range(12):
+                await ws.send({"op": "ping", "ref": n})
+            replies = [await ws.recv() for _ in range(12)]
+            answered = [reply for reply in replies if reply["op"] == "pong"]
+            refused = [reply for reply in replies if reply["op"] == "error"]
+            # The burst is answered; what follows faster than the rate is refused, one by one.
+            assert 5 <= len(answered) < 12
+            assert [reply["ref"] for reply in answered][:5] == [0, 1, 2, 3, 4]
+            assert len(answered) + len(refused) == 12
+            assert {reply["code"] for reply in refused} == {"rate_limited"}
+            assert ws.ws.close_code is None
+
+
 async def test_error_messages_speak_the_readers_language(
     sqlite_url: str, tmp_path: Path, registries: None
 ) -> None:
