@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from anxin import __version__
+from anxin.cli.commerce import app as commerce_app
+from anxin.cli.mind import app as mind_app
 from anxin.cli.privacy import app as privacy_app
 from anxin.cli.users import app as users_app
 from anxin.core.config import get_settings
@@ -24,6 +26,8 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(mind_app, name="mind")
+app.add_typer(commerce_app, name="commerce")
 
 
 def fail(message: str, code: int = 1) -> None:
