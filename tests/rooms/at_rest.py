@@ -26,8 +26,16 @@ def raw_database_contains(database_url: str, needle: bytes) -> bool:
         return needle in blobs
     parts = urlsplit(database_url.replace("+asyncpg", ""))
     dump = subprocess.run(
-        [_pg_dump(), "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U",
-         parts.username or "postgres", parts.path.lstrip("/")],
+        [
+            _pg_dump(),
+            "-h",
+            parts.hostname or "127.0.0.1",
+            "-p",
+            str(parts.port or 5432),
+            "-U",
+            parts.username or "postgres",
+            parts.path.lstrip("/"),
+        ],
         check=True,
         capture_output=True,
     ).stdout

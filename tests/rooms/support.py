@@ -30,7 +30,9 @@ async def make_person(database: Database, role: str = ROLE_CLIENT) -> Person:
     async with database.transaction() as db:
         user = await accounts.create_confirmed_user(db, email=email, password=password, role=role)
         if role != ROLE_CLIENT:
-            await accounts.enable_totp_with_secret(db, user, base64.b32encode(secrets.token_bytes(20)).decode())
+            await accounts.enable_totp_with_secret(
+                db, user, base64.b32encode(secrets.token_bytes(20)).decode()
+            )
         token, _ = await sessions.start(db, user, kind="api", user_agent=None)
     return Person(user.id, token, email, password)
 

@@ -101,7 +101,9 @@ async def test_hook_event_and_publish_are_written_in_the_same_transaction(databa
         rows = list(await db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
         count = await db.scalar(select(func.count()).select_from(RoomMessage))
     assert count == 1 and posted.message.seq == 1  # the rollback left no row and no gap
-    published = [r.payload for r in rows if r.kind == outbox.KIND_PUBLISH and r.name == f"room:{pair.room_id}"]
+    published = [
+        r.payload for r in rows if r.kind == outbox.KIND_PUBLISH and r.name == f"room:{pair.room_id}"
+    ]
     assert published == [{"type": "message", "room": pair.room_id, "seq": 1}]
     jobs = [r.payload for r in rows if r.name.startswith(service.EVENT_MESSAGE_STORED)]
     assert jobs == [{"message_id": posted.message.id, "room_id": pair.room_id}]
@@ -115,9 +117,13 @@ async def test_read_only_room_refuses_new_messages_but_shows_history(database: D
     async with database.transaction() as db:
         with pytest.raises(service.RoomReadOnly):
             await service.post_message(db, pair.client.user_id, pair.room_id, "after", "b")
-        assert [v.text for v in await service.messages_since(db, pair.counselor.user_id, pair.room_id)] == ["before"]
+        assert [v.text for v in await service.messages_since(db, pair.counselor.user_id, pair.room_id)] == [
+            "before"
+        ]
     async with database.transaction() as db:
-        again = await service.open_room(db, client_id=pair.client.user_id, counselor_id=pair.counselor.user_id)
+        again = await service.open_room(
+            db, client_id=pair.client.user_id, counselor_id=pair.counselor.user_id
+        )
     assert again.id == pair.room_id and again.status == "open"
 
 
