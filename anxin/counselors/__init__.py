@@ -1,0 +1,2 @@
+"""Counsellors: applications with credentials, verification, bilingual profiles, weekly availability
+and the public directory."""
