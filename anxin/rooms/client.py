@@ -57,6 +57,7 @@ class RoomClient:
         self._ready = asyncio.Event()
         self._room_ready = asyncio.Event()
         self._window_free = asyncio.Condition()
+        self._advanced = asyncio.Event()
         self._fetching = False
         self._fetch_again = False
         self._stopped = False
@@ -107,15 +108,16 @@ class RoomClient:
         with contextlib.suppress(Exception):
             await self._ws.send(json.dumps(frame))
 
-    async def wait_all_stored(self, timeout: float = 120) -> None:
-        async with asyncio.timeout(timeout):
-            async with self._window_free:
-                await self._window_free.wait_for(lambda: not self.pending)
+    async def wait_all_stored(self) -> None:
+        """Until every queued message is stored (wrap in ``asyncio.timeout``)."""
+        async with self._window_free:
+            await self._window_free.wait_for(lambda: not self.pending)
 
-    async def wait_for_seq(self, seq: int, timeout: float = 120) -> None:
-        async with asyncio.timeout(timeout):
-            while self.last_seq < seq:
-                await asyncio.sleep(0.01)
+    async def wait_for_seq(self, seq: int) -> None:
+        """Until messages up to ``seq`` were received (wrap in ``asyncio.timeout``)."""
+        while self.last_seq < seq:
+            self._advanced.clear()
+            await self._advanced.wait()
 
     # -- the connection loop
 
@@ -203,6 +205,7 @@ class RoomClient:
             received = Received(seq, int(item["sender"]), str(item["client_msg_id"]), item.get("text"))
             self.received.append(received)
             self.last_seq = seq
+            self._advanced.set()
             if self.on_message is not None:
                 self.on_message(received)
 

@@ -40,6 +40,10 @@ def channel_of(room_id: int) -> str:
     return f"room:{room_id}"
 
 
+def message_event(room_id: int, seq: int) -> dict[str, int | str]:
+    return {"type": "message", "room": room_id, "seq": seq}
+
+
 def body_context(room_id: int, seq: int) -> str:
     # Bound to the row: a body copied to another message or room does not open.
     return f"rooms.message.body:{room_id}:{seq}"
@@ -258,7 +262,7 @@ async def post_message(
             db, hooks.TextWritten(author_id=actor_id, surface=SURFACE, ref=str(message.id), text=text)
         )
     await outbox.emit(db, EVENT_MESSAGE_STORED, {"message_id": message.id, "room_id": room.id})
-    await outbox.publish(db, channel_of(room.id), {"type": "message", "room": room.id, "seq": seq})
+    await outbox.publish(db, channel_of(room.id), message_event(room.id, seq))
     return Posted(message, created=True)
 
 

@@ -67,6 +67,11 @@ async def _send(context: realtime.FrameContext, frame: dict[str, Any]) -> None:
     async with context.database.transaction() as db:
         posted = await service.post_message(db, actor_id, room_id, text, client_msg_id)
         seq = posted.message.seq
+    if posted.created:
+        # Fast path: tell the room now instead of after the relay's next sweep. The outbox row
+        # written with the message publishes the same event again (clients ignore seqs they have),
+        # so the event is not lost if this process dies right here.
+        await context.hub.publish(service.channel_of(room_id), service.message_event(room_id, seq))
     context.reply(
         {
             "op": "room.stored",

@@ -6,7 +6,8 @@ import base64
 import secrets
 from dataclasses import dataclass
 
-from anxin.accounts import service as accounts, sessions
+from anxin.accounts import service as accounts
+from anxin.accounts import sessions
 from anxin.accounts.models import ROLE_CLIENT, ROLE_COUNSELLOR
 from anxin.core.db import Database
 from anxin.rooms import service
