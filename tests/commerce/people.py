@@ -40,8 +40,11 @@ async def make_person(database: Database, app: FastAPI, role: str, *, kind: str 
         return Person(user.id, role, token)
 
 
-async def cast_of_three(app: FastAPI, *, kind: str = SESSION_API) -> tuple[Person, Person, Person]:
-    database: Database = app.state.database
+async def cast_of_three(
+    app: FastAPI, *, kind: str = SESSION_API, database: Database | None = None
+) -> tuple[Person, Person, Person]:
+    database = database or app.state.database
+    assert database is not None
     return (
         await make_person(database, app, ROLE_CLIENT, kind=kind),
         await make_person(database, app, ROLE_COUNSELLOR, kind=kind),
