@@ -44,8 +44,12 @@ async def test_outsiders_get_404_everywhere(app: FastAPI, client: httpx.AsyncCli
     pair = await make_pair(app.state.database)
     stranger = await make_person(app.state.database)
     base = f"/api/v1/rooms/{pair.room_id}"
-    await client.post(f"{base}/attachments", files={"file": ("a.png", PNG)}, data={"client_msg_id": "f"},
-                      headers=pair.client.headers)  # fmt: skip
+    await client.post(
+        f"{base}/attachments",
+        files={"file": ("a.png", PNG)},
+        data={"client_msg_id": "f"},
+        headers=pair.client.headers,
+    )
     for method, path, body in (
         ("GET", base, None),
         ("GET", f"{base}/messages", None),
@@ -70,13 +74,17 @@ async def test_attachments_are_checked_and_sealed(
     pair = await make_pair(app.state.database)
     url = f"/api/v1/rooms/{pair.room_id}/attachments"
     marker = uuid.uuid4().hex.encode()
-    for name, data, kind in (("p.png", PNG + marker, "image"), ("d.pdf", PDF + marker, "file"),
-                             ("v.webm", WEBM + marker, "voice")):  # fmt: skip
-        response = await client.post(url, files={"file": (name, data)}, data={"client_msg_id": name},
-                                     headers=pair.client.headers)  # fmt: skip
+    for name, data in (("p.png", PNG + marker), ("d.pdf", PDF + marker), ("v.webm", WEBM + marker)):
+        response = await client.post(
+            url, files={"file": (name, data)}, data={"client_msg_id": name}, headers=pair.client.headers
+        )
         assert response.status_code == 201, response.text
-    fake = await client.post(url, files={"file": ("x.png", b"<html>not an image</html>")},
-                             data={"client_msg_id": "fake"}, headers=pair.client.headers)  # fmt: skip
+    fake = await client.post(
+        url,
+        files={"file": ("x.png", b"<html>not an image</html>")},
+        data={"client_msg_id": "fake"},
+        headers=pair.client.headers,
+    )
     assert fake.status_code == 422 and fake.json()["error"]["code"] == "unsupported_file"
     messages = (
         await client.get(f"/api/v1/rooms/{pair.room_id}/messages", headers=pair.counselor.headers)
@@ -94,8 +102,12 @@ async def test_upload_size_limit(app: FastAPI, client: httpx.AsyncClient, monkey
     monkeypatch.setenv("ANXIN_ROOMS_MAX_UPLOAD_BYTES", "2048")
     reset_room_settings()
     pair = await make_pair(app.state.database)
-    response = await client.post(f"/api/v1/rooms/{pair.room_id}/attachments", files={"file": ("p.png", PNG * 100)},
-                                 data={"client_msg_id": "big"}, headers=pair.client.headers)  # fmt: skip
+    response = await client.post(
+        f"/api/v1/rooms/{pair.room_id}/attachments",
+        files={"file": ("p.png", PNG * 100)},
+        data={"client_msg_id": "big"},
+        headers=pair.client.headers,
+    )
     assert response.status_code == 422 and response.json()["error"]["code"] == "file_too_large"
 
 
@@ -128,8 +140,11 @@ async def test_calls_only_in_the_session_window_with_short_lived_turn_credential
 
 async def test_room_page_renders_history_for_participants(app: FastAPI, client: httpx.AsyncClient) -> None:
     pair = await make_pair(app.state.database)
-    await client.post(f"/api/v1/rooms/{pair.room_id}/messages", json={"text": "a <b>bold</b> hello", "client_msg_id": "p"},
-                      headers=pair.client.headers)  # fmt: skip
+    await client.post(
+        f"/api/v1/rooms/{pair.room_id}/messages",
+        json={"text": "a <b>bold</b> hello", "client_msg_id": "p"},
+        headers=pair.client.headers,
+    )
     client.cookies.set("anxin_session", pair.counselor.token)
     try:
         page = await client.get(f"/rooms/{pair.room_id}")
