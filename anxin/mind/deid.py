@@ -38,7 +38,9 @@ def deidentify(text: str) -> str:
         spans.extend((m.start(), m.end(), kind) for m in pattern.finditer(text))
     spans.extend((s, e, "PHONE") for s, e in _phone_spans(text))
     merged: list[tuple[int, int, str]] = []
-    for start, end, kind in sorted(spans):
+    order = [kind for kind, _ in _PATTERNS] + ["PHONE"]
+    # Longest span first at one position; on a tie the more specific pattern (listed first) wins.
+    for start, end, kind in sorted(spans, key=lambda s: (s[0], -s[1], order.index(s[2]))):
         if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]), merged[-1][2])
         else:

@@ -144,7 +144,7 @@ def train_builtin(
     for lang in languages:
         sets = [D.load(name, root) for name in D.TRAINING_SETS[(task, lang)]]
         train = D.Split()
-        dev = D.Split()  # noqa: E702
+        dev = D.Split()
         for s in sets:
             train, dev = train.extend(s.train), dev.extend(s.dev)
         if task == "risk" and lang == "en":
