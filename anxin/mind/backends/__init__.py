@@ -1,4 +1,4 @@
-"""Backends behind the predictor contract: ``ngram`` (numpy, shipped), ``encoder`` and ``finetune`` (torch)."""
+"""Backends behind the predictor contract: ``ngram`` (numpy), ``encoder`` and ``finetune`` (torch)."""
 
 from __future__ import annotations
 
