@@ -319,7 +319,11 @@ async def confirm_paid_order(db: AsyncSession, order_id: int) -> None:
         )
         await _open_care(db, booking)
         await db.flush()
-        await outbox.emit(db, BOOKING_CONFIRMED, {"booking_id": booking.id})
+        await outbox.emit(
+            db,
+            BOOKING_CONFIRMED,
+            {"booking_id": booking.id, "client_id": booking.client_id, "counselor_id": booking.counsellor_id},
+        )
         await notices.booking_confirmed(db, booking)
         return
     # Paid after the hold was released (or the booking ended): nothing is kept that was not owed.

@@ -12,11 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.accounts.models import User
 from anxin.appointments.models import CareRelationship
-from anxin.core import clock
+from anxin.core import clock, outbox
 from anxin.core.errors import NotFound, ValidationFailed
 from anxin.privacy.crypto import seal, unseal, user_owner
 
 NOTE_CONTEXT = "appointments.referral_note"
+RELATIONSHIP_ENDED = "appointments.relationship_ended"
+
+
+async def _ended(db: AsyncSession, row: CareRelationship) -> None:
+    await db.flush()
+    await outbox.emit(db, RELATIONSHIP_ENDED, {"client_id": row.client_id, "counselor_id": row.counsellor_id})
+
+
 CLIENT_REASONS = ("client_ended", "change_requested")
 
 
@@ -36,7 +44,7 @@ async def end_by_client(
     if reason not in CLIENT_REASONS:
         raise ValidationFailed("Please choose a reason from the list.")
     row.status, row.ended_at, row.end_reason = "ended", clock.utcnow(), reason
-    await db.flush()
+    await _ended(db, row)
     return row
 
 
@@ -50,7 +58,7 @@ async def refer(db: AsyncSession, counsellor: User, relationship_id: int, *, not
         db, user_owner(row.client_id), note.strip()[:2000], context=NOTE_CONTEXT
     )
     row.status, row.ended_at, row.end_reason = "ended", clock.utcnow(), "referred"
-    await db.flush()
+    await _ended(db, row)
     return row
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi import FastAPI
 
-import anxin.appointments.tasks  # noqa: F401  (registers the subscribers and jobs)
+import anxin.appointments.tasks
 import anxin.commerce.tasks  # noqa: F401
 from anxin.accounts import keys
 from anxin.commerce.payments import registry

@@ -10,7 +10,8 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from anxin.accounts import mfa, service as accounts, sessions
+from anxin.accounts import mfa, sessions
+from anxin.accounts import service as accounts
 from anxin.accounts.models import User
 from anxin.appointments import terms
 from anxin.commerce.models import LedgerTransaction, Order, Payment
@@ -107,7 +108,9 @@ async def verified_counsellor(
     return counsellor
 
 
-def booking_body(counsellor: Person, starts_at: datetime, amount: int = 200_00, **extra: Any) -> dict[str, Any]:
+def booking_body(
+    counsellor: Person, starts_at: datetime, amount: int = 200_00, **extra: Any
+) -> dict[str, Any]:
     body = {
         "counsellor_id": counsellor.id,
         "starts_at": starts_at.isoformat(),
@@ -142,3 +145,17 @@ def in_days(now: datetime, days: int, hour_utc: int) -> datetime:
     """A slot start ``days`` after ``now`` at ``hour_utc``:00 UTC (Shanghai 09:00-18:00 = 01:00-10:00 UTC)."""
     day = (now + timedelta(days=days)).replace(hour=hour_utc, minute=0, second=0, microsecond=0)
     return day
+
+
+async def settle(app: FastAPI, done: Any, *, timeout: float = 20.0) -> None:
+    """Run the outbox until ``await done()`` holds (jobs may still be running in the app's own relay)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        await app.state.relay.drain()
+        if await done():
+            return
+        assert loop.time() < deadline, "the outbox did not finish its jobs"
+        await asyncio.sleep(0.05)

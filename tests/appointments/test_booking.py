@@ -21,6 +21,7 @@ from tests.appointments.support import (
     in_days,
     orders_of,
     person,
+    settle,
     verified_counsellor,
 )
 
@@ -34,18 +35,31 @@ async def _record(db, payload):  # type: ignore[no-untyped-def]
     confirmed_events.append(int(payload["booking_id"]))
 
 
-async def book_and_pay(http: httpx.AsyncClient, app: FastAPI, client: Person, counsellor: Person, hour: int = 3) -> dict:
-    held = await http.post(f"{API}/bookings", json=booking_body(counsellor, in_days(NOW, 3, hour)), headers=client.headers)
+async def book_and_pay(
+    http: httpx.AsyncClient, app: FastAPI, client: Person, counsellor: Person, hour: int = 3
+) -> dict:
+    held = await http.post(
+        f"{API}/bookings", json=booking_body(counsellor, in_days(NOW, 3, hour)), headers=client.headers
+    )
     assert held.status_code == 201, held.text
     paid = await http.post(
-        f"{API}/bookings/{held.json()['id']}/pay", json={"method": "sandbox", "card_number": CARD}, headers=client.headers
+        f"{API}/bookings/{held.json()['id']}/pay",
+        json={"method": "sandbox", "card_number": CARD},
+        headers=client.headers,
     )
     assert paid.status_code == 200, paid.text
-    await app.state.relay.drain()
-    return (await http.get(f"{API}/bookings/{held.json()['id']}", headers=client.headers)).json()
+    url = f"{API}/bookings/{held.json()['id']}"
+
+    async def confirmed() -> bool:
+        return (await http.get(url, headers=client.headers)).json()["status"] == "confirmed"
+
+    await settle(app, confirmed)
+    return (await http.get(url, headers=client.headers)).json()
 
 
-async def test_a_paid_booking_is_confirmed_listed_and_announced(app: FastAPI, client: httpx.AsyncClient, admin: Person) -> None:
+async def test_a_paid_booking_is_confirmed_listed_and_announced(
+    app: FastAPI, client: httpx.AsyncClient, admin: Person
+) -> None:
     counsellor = await verified_counsellor(app, admin)
     me = await person(app)
     slots = (await client.get(f"{API}/counselors/{counsellor.id}/slots", headers=me.headers)).json()
@@ -89,7 +103,9 @@ async def test_an_expired_hold_is_released_and_the_slot_can_be_booked_again(
     async with app.state.database.transaction() as db:
         assert await booking_service.release_expired_holds(db) == 1
     late_pay = await client.post(
-        f"{API}/bookings/{held.json()['id']}/pay", json={"method": "sandbox", "card_number": CARD}, headers=first.headers
+        f"{API}/bookings/{held.json()['id']}/pay",
+        json={"method": "sandbox", "card_number": CARD},
+        headers=first.headers,
     )
     assert late_pay.status_code == 409
     again = await client.post(f"{API}/bookings", json=body, headers=second.headers)
@@ -97,12 +113,16 @@ async def test_an_expired_hold_is_released_and_the_slot_can_be_booked_again(
     assert await orders_of(app, first.id) == 0
 
 
-async def test_bad_requests_answer_4xx_and_change_nothing(app: FastAPI, client: httpx.AsyncClient, admin: Person) -> None:
+async def test_bad_requests_answer_4xx_and_change_nothing(
+    app: FastAPI, client: httpx.AsyncClient, admin: Person
+) -> None:
     counsellor = await verified_counsellor(app, admin)
     pending = await person(app, "counsellor")  # never verified
     suspended = await verified_counsellor(app, admin)
     await client.post(
-        f"/api/v1/counselors/admin/{suspended.id}/suspend", json={"reason": "under review"}, headers=admin.headers
+        f"/api/v1/counselors/admin/{suspended.id}/suspend",
+        json={"reason": "under review"},
+        headers=admin.headers,
     )
     me = await person(app)
     good = booking_body(counsellor, in_days(NOW, 3, 2))
@@ -132,14 +152,22 @@ async def test_bad_requests_answer_4xx_and_change_nothing(app: FastAPI, client: 
     assert await captures(app) == 0
 
 
-async def test_first_session_discount_is_quoted_and_charged(app: FastAPI, client: httpx.AsyncClient, admin: Person) -> None:
+async def test_first_session_discount_is_quoted_and_charged(
+    app: FastAPI, client: httpx.AsyncClient, admin: Person
+) -> None:
     counsellor = await verified_counsellor(app, admin, first_session_discount_bp=2500)
     me = await person(app)
-    prices = (await client.get(f"{API}/counselors/{counsellor.id}/slots", headers=me.headers)).json()["prices"]
+    prices = (await client.get(f"{API}/counselors/{counsellor.id}/slots", headers=me.headers)).json()[
+        "prices"
+    ]
     assert prices["text"] == 150_00
-    full = await client.post(f"{API}/bookings", json=booking_body(counsellor, in_days(NOW, 3, 2)), headers=me.headers)
+    full = await client.post(
+        f"{API}/bookings", json=booking_body(counsellor, in_days(NOW, 3, 2)), headers=me.headers
+    )
     assert full.status_code == 409  # the full price is stale for a first session
     held = await client.post(
-        f"{API}/bookings", json=booking_body(counsellor, in_days(NOW, 3, 2), amount=150_00), headers=me.headers
+        f"{API}/bookings",
+        json=booking_body(counsellor, in_days(NOW, 3, 2), amount=150_00),
+        headers=me.headers,
     )
     assert held.status_code == 201 and held.json()["amount"] == 150_00

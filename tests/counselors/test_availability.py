@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -77,7 +78,7 @@ def test_a_start_inside_the_spring_gap_is_skipped_and_the_autumn_fold_gives_one_
     )
     starts = [s.starts_at for s in fold]
     assert len(starts) == len(set(starts))
-    assert all(b.starts_at >= a.ends_at for a, b in zip(fold, fold[1:], strict=False))
+    assert all(b.starts_at >= a.ends_at for a, b in pairwise(fold))
 
 
 def test_blocked_exceptions_bookings_and_buffers_remove_slots_and_extras_add_them() -> None:
@@ -131,8 +132,12 @@ def test_no_slot_overlaps_a_booking_or_a_block_or_falls_outside_the_rules(
     tz: str, rules: list[WeeklyRule], start: datetime, data: st.DataObject, buffer: int
 ) -> None:
     busy = data.draw(st.lists(intervals(start), max_size=8))
-    blocked = [Exception_(BLOCKED, i.starts_at, i.ends_at) for i in data.draw(st.lists(intervals(start), max_size=3))]
-    extras = [Exception_(EXTRA, i.starts_at, i.ends_at) for i in data.draw(st.lists(intervals(start), max_size=2))]
+    blocked = [
+        Exception_(BLOCKED, i.starts_at, i.ends_at) for i in data.draw(st.lists(intervals(start), max_size=3))
+    ]
+    extras = [
+        Exception_(EXTRA, i.starts_at, i.ends_at) for i in data.draw(st.lists(intervals(start), max_size=2))
+    ]
     end = start + timedelta(days=7)
     slots = free_slots(
         rules=rules,
@@ -151,7 +156,7 @@ def test_no_slot_overlaps_a_booking_or_a_block_or_falls_outside_the_rules(
         assert not any(slot.overlaps(Interval(b.starts_at - pad, b.ends_at + pad)) for b in busy)
         assert not any(slot.overlaps(Interval(b.starts_at, b.ends_at)) for b in blocked)
         assert within_rules_or_extras(slot, rules, extras, tz)
-    for earlier, later in zip(slots, slots[1:], strict=False):
+    for earlier, later in pairwise(slots):
         assert later.starts_at >= earlier.ends_at + pad
 
 
@@ -169,6 +174,8 @@ def test_without_bookings_every_rule_window_long_enough_offers_a_slot(
         wall = slot.starts_at.astimezone(zone)
         minute = wall.hour * 60 + wall.minute
         assert any(
-            r.weekday == wall.weekday() and r.start_minute <= minute < r.end_minute and (minute - r.start_minute) % 50 == 0
+            r.weekday == wall.weekday()
+            and r.start_minute <= minute < r.end_minute
+            and (minute - r.start_minute) % 50 == 0
             for r in rules
         )
