@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.commerce.errors import IdempotencyKeyMissing, IdempotencyKeyReused
@@ -99,33 +100,38 @@ async def run(
 ) -> StoredResponse:
     """Run ``operation`` once per (scope, key) and store its response; replay it afterwards."""
     key = check_key(key)
-    existing = await _find(db, scope, key)
-    if existing is not None:
-        return _replay(existing, fingerprint)
-    row = IdempotencyKey(
-        scope=scope,
-        key=key,
-        fingerprint=fingerprint,
-        response_status=0,
-        response_headers={},
-        response_body=b"",
-        created_at=clock.utcnow(),
+    # Claim the key with one INSERT … ON CONFLICT DO NOTHING: a concurrent holder of the key makes
+    # it wait (PostgreSQL) until that holder commits, and then it inserts nothing.
+    dialect_insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    claimed = await db.scalar(
+        dialect_insert(IdempotencyKey)
+        .values(
+            scope=scope,
+            key=key,
+            fingerprint=fingerprint,
+            response_status=0,
+            response_headers={},
+            response_body=b"",
+            created_at=clock.utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["scope", "key"])
+        .returning(IdempotencyKey.id)
     )
-    try:
-        # Claim the key first: a concurrent holder makes this INSERT wait, then fail.
-        async with db.begin_nested():
-            db.add(row)
-            await db.flush()
-    except IntegrityError:
+    if claimed is None:
         winner = await _find(db, scope, key)
-        if winner is None:
-            raise
+        if winner is None:  # the holder rolled back between our INSERT and SELECT: try once more
+            return await run(db, scope=scope, key=key, fingerprint=fingerprint, operation=operation)
         return _replay(winner, fingerprint)
     response = await operation()
-    row.response_status = response.status
-    row.response_headers = {k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
-    row.response_body = response.body
-    await db.flush()
+    await db.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == claimed)
+        .values(
+            response_status=response.status,
+            response_headers={k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS},
+            response_body=response.body,
+        )
+    )
     return response
 
 

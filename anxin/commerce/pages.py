@@ -2,8 +2,8 @@
 refunds and payouts. Thin: read the form, call one service function, render.
 
 A form that is refused is answered with the page and its message; the attempt ran in a savepoint,
-so nothing of it is kept. Paying forms carry an idempotency key made when the form is shown, so a double submit (or a
-reload after a network error) replays the first answer instead of paying twice.
+so nothing of it is kept. Paying forms carry an idempotency key made when the form is shown, so a
+double submit (or a reload after a network error) replays the first answer instead of paying twice.
 """
 
 from __future__ import annotations
