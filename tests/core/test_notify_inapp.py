@@ -142,6 +142,8 @@ async def test_notify_user_refuses_personal_text_and_needs_a_resolver_for_other_
             await notify.notify_user(db, ALICE, "test.kind", {"message": "I feel awful"})
         with pytest.raises(ValueError, match="scalars"):
             await notify.notify_user(db, ALICE, "test.kind", {"ids": [1, 2]})
+        with pytest.raises(ValueError, match="unknown channels"):
+            await notify.notify_user(db, ALICE, "test.kind", {}, channels=("in_app", "fax"))
         with pytest.raises(ValueError, match="too long"):
             await notify.notify_user(db, ALICE, "test.kind", {"title": "x" * 500})
         saved = notify.contact_resolver()

@@ -93,6 +93,9 @@ async def notify_user(
     there is none, core's "you have a new notification") to the address the contact resolver
     returns; a channel the person has no address for is skipped. Returns the in-app row, if any.
     """
+    unknown = set(channels) - {IN_APP, EMAIL, SMS, WEB_PUSH}
+    if unknown:
+        raise ValueError(f"unknown channels {sorted(unknown)}")
     values = _check_params(params or {})
     notification: Notification | None = None
     if IN_APP in channels:
@@ -115,8 +118,6 @@ async def notify_user(
     for channel in external:
         address = contacts.address_for(channel)
         if address is None:
-            if channel not in (EMAIL, SMS, WEB_PUSH):
-                raise ValueError(f"unknown channel {channel!r}")
             log.info(
                 "notification channel skipped: no address",
                 extra={"user_id": user_id, "kind": kind, "channel": channel},
