@@ -4,7 +4,7 @@ processes (in-process by default, Redis pub/sub when ``ANXIN_REDIS_URL`` is set)
 Events carry ids and kinds, never personal text; a client refetches what it may see over HTTP.
 Services publish through ``core.outbox.publish`` (after commit), never through the hub directly.
 
-Two registries are filled by modules on the right of the import chain at start-up:
+Three registries are filled by modules on the right of the import chain at start-up:
 
 - ``channel_authorizers[prefix]``: may this actor subscribe to this channel? The prefix is the
   channel's part before the first ``:`` ("room:12" → "room"). A channel without an authorizer does
