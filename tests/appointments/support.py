@@ -159,3 +159,17 @@ async def settle(app: FastAPI, done: Any, *, timeout: float = 20.0) -> None:
             return
         assert loop.time() < deadline, "the outbox did not finish its jobs"
         await asyncio.sleep(0.05)
+
+
+async def move_clock(app: FastAPI, when: datetime, *signed_in: Person) -> None:
+    """Move the frozen clock to ``when``; sign the people in again (sessions time out when idle)."""
+    from anxin.core import clock
+
+    clock.freeze(when)
+    database: Database = app.state.database
+    async with database.transaction() as db:
+        for someone in signed_in:
+            user = await db.get(User, someone.id)
+            assert user is not None
+            token, _ = await sessions.start(db, user, kind="api", user_agent=None)
+            someone.headers = {"Authorization": f"Bearer {token}"}
