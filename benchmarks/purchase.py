@@ -32,7 +32,6 @@ import httpx
 
 API = "/api/v1/commerce"
 PRICE = 10_00
-COUNSELLORS = 5
 
 
 def free_port() -> int:
@@ -47,7 +46,7 @@ def admin_connect(admin_url: str):  # type: ignore[no-untyped-def]
     return psycopg.connect(admin_url, autocommit=True)
 
 
-async def seed(home: Path, database_url: str, clients: int) -> tuple[list[str], list[int]]:
+async def seed(home: Path, database_url: str, clients: int, counsellors: int) -> tuple[list[str], list[int]]:
     """Accounts with API tokens, and one article per counsellor."""
     os.environ["ANXIN_TEST_FAST_HASH"] = "1"  # seeding speed only; nobody signs in with these
     from anxin.accounts import keys, mfa, service, sessions
@@ -65,7 +64,7 @@ async def seed(home: Path, database_url: str, clients: int) -> tuple[list[str], 
     items: list[int] = []
     try:
         async with database.transaction() as db:
-            for n in range(COUNSELLORS):
+            for n in range(counsellors):
                 user = await service.create_confirmed_user(
                     db,
                     email=f"c{n}@bench.invalid",
@@ -246,6 +245,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--layer", choices=["http", "service"], default="http")
+    parser.add_argument("--counsellors", type=int, default=5, help="sellers the clients buy from")
     args = parser.parse_args()
 
     from anxin.core.migrate import upgrade
@@ -259,7 +259,7 @@ def main() -> None:
     server = None
     try:
         upgrade(database_url)
-        tokens, items = asyncio.run(seed(home, database_url, args.clients))
+        tokens, items = asyncio.run(seed(home, database_url, args.clients, args.counsellors))
         started = time.perf_counter()
         if args.layer == "http":
             port = free_port()
@@ -284,12 +284,16 @@ def main() -> None:
 
     succeeded = statuses.get(201, 0)
     layer = "the HTTP API" if args.layer == "http" else "the service layer (no HTTP)"
-    print(f"purchases through {layer} on PostgreSQL, {args.clients} clients, {args.seconds:.0f} s")
+    print(
+        f"purchases through {layer} on PostgreSQL, {args.clients} clients buying from "
+        f"{args.counsellors} counsellors, {args.seconds:.0f} s"
+    )
     print(f"  answers: {dict(sorted(statuses.items()))} (load phase {elapsed:.1f} s incl. top-ups, warm-up)")
     print(f"  throughput: {succeeded / args.seconds:.1f} purchases/s")
     print(
         f"  latency: p50 {percentile(latencies, 0.50) * 1000:.1f} ms, "
-        f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms, mean {statistics.mean(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms"
+        f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms, "
+        f"mean {statistics.mean(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms"
     )
     print(f"  orders in the database: {purchases} (every 201 plus the warm-up ones; none beyond)")
     print(f"  reconcile: {len(violations)} violation(s)")

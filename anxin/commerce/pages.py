@@ -9,9 +9,9 @@ double submit (or a reload after a network error) replays the first answer inste
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from anxin.accounts import service as account_service
@@ -29,6 +29,7 @@ from anxin.core.i18n import gettext
 from anxin.core.money import Money, MoneyError
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _locale(request: Request) -> str:
@@ -91,7 +92,7 @@ async def _checkout_context(request: Request, db: DbSession, actor: Actor, item_
 
 
 @router.get("/pay/{item_id}", response_class=HTMLResponse)
-async def checkout_page(item_id: int, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+async def checkout_page(item_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
     if (gate := _gate(request, actor)) is not None:
         return gate
     assert actor is not None
@@ -100,7 +101,7 @@ async def checkout_page(item_id: int, request: Request, db: DbSession, actor: Cu
 
 @router.post("/pay/{item_id}", response_class=HTMLResponse)
 async def checkout_submit(
-    item_id: int,
+    item_id: RowId,
     request: Request,
     db: DbSession,
     actor: CurrentActor,
@@ -193,7 +194,7 @@ async def orders_page(request: Request, db: DbSession, actor: CurrentActor) -> R
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-async def receipt_page(order_id: int, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+async def receipt_page(order_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
     if (gate := _gate(request, actor)) is not None:
         return gate
     assert actor is not None
@@ -204,7 +205,7 @@ async def receipt_page(order_id: int, request: Request, db: DbSession, actor: Cu
 
 
 @router.get("/orders/{order_id}/receipt.pdf")
-async def receipt_pdf(order_id: int, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+async def receipt_pdf(order_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
     if (gate := _gate(request, actor)) is not None:
         return gate
     assert actor is not None
@@ -218,7 +219,7 @@ async def receipt_pdf(order_id: int, request: Request, db: DbSession, actor: Cur
 
 @router.post("/orders/{order_id}/cancel", response_class=HTMLResponse)
 async def cancel_submit(
-    order_id: int, request: Request, db: DbSession, actor: CurrentActor, idempotency_key: str = Form("")
+    order_id: RowId, request: Request, db: DbSession, actor: CurrentActor, idempotency_key: str = Form("")
 ) -> Response:
     if (gate := _gate(request, actor)) is not None:
         return gate
@@ -298,7 +299,7 @@ async def admin_refund(
     request: Request,
     db: DbSession,
     actor: CurrentActor,
-    order_id: int = Form(0),
+    order_id: int = Form(0, ge=0, le=2**63 - 1),
     amount: str = Form(""),
     currency: str = Form("CNY"),
     reason: str = Form(""),
@@ -320,7 +321,7 @@ async def admin_refund(
 
 @router.post("/admin/commerce/payouts/{payout_id}", response_class=HTMLResponse)
 async def admin_payout(
-    payout_id: int,
+    payout_id: RowId,
     request: Request,
     db: DbSession,
     actor: CurrentActor,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.responses import Response
 
 from anxin.accounts.deps import Actor, UserActor, csrf_protect, require_role
@@ -46,6 +46,7 @@ IdempotencyKeyHeader = Annotated[
     ),
 ]
 Currency = Annotated[str, Query(min_length=3, max_length=3, pattern="^[A-Z]{3}$")]
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 ERRORS: dict[int | str, dict[str, str]] = {
     402: {"description": "The card was declined"},
     404: {"description": "Not found (or not yours)"},
@@ -77,7 +78,7 @@ async def list_items(request: Request, db: DbSession) -> list[ItemOut]:
     responses=ERRORS,
     summary="One item, its prices and refund policy",
 )
-async def get_item(item_id: int, request: Request, db: DbSession) -> ItemOut:
+async def get_item(item_id: RowId, request: Request, db: DbSession) -> ItemOut:
     return await views.item(db, await catalog.get_item(db, item_id), locale=views.locale_of(request))
 
 
@@ -114,7 +115,7 @@ async def top_up(
     summary="Cancel an order and get what the refund policy promises",
 )
 async def cancel(
-    order_id: int, actor: UserActor, db: DbSession, key: IdempotencyKeyHeader = None
+    order_id: RowId, actor: UserActor, db: DbSession, key: IdempotencyKeyHeader = None
 ) -> Response:
     return stored(await paying.cancel(db, client_id=actor.id, order_id=order_id, key=key))
 
@@ -135,7 +136,7 @@ async def my_orders(actor: UserActor, db: DbSession) -> list[OrderOut]:
 @router.get(
     "/orders/{order_id}", response_model=ReceiptOut, responses=ERRORS, summary="One order with its refunds"
 )
-async def my_order(order_id: int, actor: UserActor, db: DbSession) -> ReceiptOut:
+async def my_order(order_id: RowId, actor: UserActor, db: DbSession) -> ReceiptOut:
     return await views.receipt(db, await orders.access_order(db, actor.id, order_id))
 
 
@@ -145,7 +146,7 @@ async def my_order(order_id: int, actor: UserActor, db: DbSession) -> ReceiptOut
     response_class=Response,
     summary="The receipt as a PDF",
 )
-async def receipt_pdf(order_id: int, actor: UserActor, db: DbSession) -> Response:
+async def receipt_pdf(order_id: RowId, actor: UserActor, db: DbSession) -> Response:
     pdf = await views.receipt_pdf(db, await orders.access_order(db, actor.id, order_id))
     return Response(
         pdf,
@@ -188,13 +189,13 @@ async def request_payout(
     summary="Refund an order, fully or partly, with a reason",
 )
 async def refund(
-    order_id: int, body: RefundIn, actor: AdminActor, db: DbSession, key: IdempotencyKeyHeader = None
+    order_id: RowId, body: RefundIn, actor: AdminActor, db: DbSession, key: IdempotencyKeyHeader = None
 ) -> Response:
     return stored(await paying.refund(db, admin_id=actor.id, order_id=order_id, key=key, body=body))
 
 
 @router.get("/admin/orders/{order_id}", response_model=ReceiptOut, responses=ERRORS, summary="Any order")
-async def any_order(order_id: int, actor: AdminActor, db: DbSession) -> ReceiptOut:
+async def any_order(order_id: RowId, actor: AdminActor, db: DbSession) -> ReceiptOut:
     return await views.receipt(db, await orders.locked_order(db, order_id))
 
 
@@ -212,7 +213,7 @@ async def all_payouts(
     summary="Approve, reject or record the bank transfer of a payout",
 )
 async def decide_payout(
-    payout_id: int, body: PayoutDecisionIn, actor: AdminActor, db: DbSession
+    payout_id: RowId, body: PayoutDecisionIn, actor: AdminActor, db: DbSession
 ) -> PayoutOut:
     return PayoutOut.of(await views.decide_payout(db, actor.id, payout_id, body))
 

@@ -28,7 +28,7 @@ class MoneyOut(BaseModel):
 
 
 class CheckoutIn(BaseModel):
-    item_id: int = Field(ge=1)
+    item_id: int = Field(ge=1, le=2**63 - 1)
     currency: str = Currency
     expected_amount: int = Field(
         ge=-(2**53), le=2**53, description="The price the client was shown; a changed price is refused (409)."
