@@ -36,6 +36,7 @@ from anxin.core import clock
 from anxin.core.deps import DbSession
 from anxin.core.i18n import gettext
 from anxin.counselors import service as counselors
+from anxin.counselors.deps import AuditedDb
 
 router = APIRouter(prefix="/appointments", tags=["appointments"], dependencies=[Depends(csrf_protect)])
 AdminActor = Annotated[Actor, Depends(require_role(ROLE_ADMIN))]
@@ -254,12 +255,12 @@ async def file_complaint(body: ComplaintIn, actor: ClientActor, db: DbSession) -
 
 
 @router.get("/complaints", response_model=list[ComplaintOut], summary="Complaints I filed or about me")
-async def my_complaints(actor: UserActor, db: DbSession) -> list[ComplaintOut]:
+async def my_complaints(actor: UserActor, db: AuditedDb) -> list[ComplaintOut]:
     return [_complaint(view) for view in await complaints.mine(db, actor.user)]
 
 
 @router.get("/admin/complaints", response_model=list[ComplaintOut], summary="Open complaints")
-async def complaint_queue(actor: AdminActor, db: DbSession) -> list[ComplaintOut]:
+async def complaint_queue(actor: AdminActor, db: AuditedDb) -> list[ComplaintOut]:
     return [_complaint(view) for view in await complaints.queue(db, actor.user)]
 
 

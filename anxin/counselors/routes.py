@@ -13,6 +13,7 @@ from anxin.accounts.deps import Actor, UserActor, csrf_protect, require_role
 from anxin.accounts.models import ROLE_ADMIN, ROLE_COUNSELLOR
 from anxin.core.deps import DbSession
 from anxin.counselors import service
+from anxin.counselors.deps import AuditedDb
 from anxin.counselors.errors import CounselorNotFound
 from anxin.counselors.schemas import (
     AvailabilityIn,
@@ -122,7 +123,7 @@ async def upload_document(
 
 
 @router.get("/documents/{document_id}", responses=ERRORS, summary="A certificate (its owner and admins only)")
-async def read_document(document_id: int, request: Request, actor: UserActor, db: DbSession) -> Response:
+async def read_document(document_id: int, request: Request, actor: UserActor, db: AuditedDb) -> Response:
     opened = await service.access_document(db, actor.user, document_id, home=_home(request))
     return Response(
         opened.data,
@@ -175,7 +176,7 @@ async def queue(actor: AdminActor, db: DbSession) -> list[ProfileOut]:
     responses=ERRORS,
     summary="An applicant's credentials",
 )
-async def credentials(counsellor_id: int, actor: AdminActor, db: DbSession) -> list[CredentialOut]:
+async def credentials(counsellor_id: int, actor: AdminActor, db: AuditedDb) -> list[CredentialOut]:
     views = await service.credentials_of(db, actor.user, counsellor_id)
     return [CredentialOut(**view.__dict__) for view in views]
 
