@@ -1,0 +1,278 @@
+"""Chat: delivery latency, sustained persisted messages/s, and idle sockets per process.
+
+Starts one ``anxin`` web process (uvicorn) against a throwaway PostgreSQL database (synchronous
+commit on), creates client–counsellor pairs with a room each, and connects both participants of
+every room over the real WebSocket with the room protocol client (``anxin.rooms.client``):
+
+1. latency: with ``--sockets`` connected (default 500), messages are sent at ``--rate`` per second
+   (default 100) from random participants; latency is the time from the sender's ``room.send`` to
+   the message arriving on the *other* participant's socket (commit, publish, fetch included);
+2. throughput: ``--writers`` rooms send as fast as the server stores them for ``--seconds``;
+   persisted messages/s counts ``room.stored`` answers (sent only after commit), each message
+   fanned out to both participants;
+3. idle sockets: ``--idle`` more authenticated sockets, each subscribed to its room, held open;
+   the server's resident memory before and after.
+
+Run: .venv/bin/python -m benchmarks.chat [--sockets 500] [--rate 100] [--seconds 20] [--writers 50]
+     [--idle 1000] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def seed(database_url: str, pairs: int) -> list[tuple[int, str, str]]:
+    """(room id, client token, counsellor token) per pair."""
+    os.environ["ANXIN_TEST_FAST_HASH"] = "1"  # seeding speed only; nobody signs in with these
+    from anxin.accounts import service as accounts
+    from anxin.accounts import sessions
+    from anxin.accounts.models import ROLE_CLIENT, ROLE_COUNSELLOR, SESSION_API
+    from anxin.core.db import Database
+    from anxin.modules import load_tasks
+    from anxin.rooms import service
+
+    load_tasks()
+    database = Database(database_url)
+    rooms = []
+    try:
+        for n in range(pairs):
+            async with database.transaction() as db:
+                people = []
+                for role in (ROLE_CLIENT, ROLE_COUNSELLOR):
+                    user = await accounts.create_confirmed_user(
+                        db, email=f"b{n}{role}{secrets.token_hex(3)}@example.com",
+                        password=f"bench {secrets.token_hex(8)}", role=role,
+                    )  # fmt: skip
+                    token, _ = await sessions.start(db, user, kind=SESSION_API, user_agent=None)
+                    people.append((user.id, token))
+                room = await service.open_room(db, client_id=people[0][0], counselor_id=people[1][0])
+                rooms.append((room.id, people[0][1], people[1][1]))
+    finally:
+        await database.dispose()
+    return rooms
+
+
+async def connect_all(ws_url: str, rooms: list[tuple[int, str, str]], on_message) -> list:  # type: ignore[no-untyped-def]
+    from anxin.rooms.client import RoomClient
+
+    clients = []
+    for room_id, client_token, counselor_token in rooms:
+        for token in (client_token, counselor_token):
+            side = RoomClient(ws_url, token, room_id, window=64)
+            side.on_message = on_message(side)
+            clients.append(side)
+    for start in range(0, len(clients), 50):
+        await asyncio.gather(*(c.start() for c in clients[start : start + 50]))
+    return clients
+
+
+async def latency_phase(clients: list, rate: float, seconds: float) -> list[float]:  # type: ignore[type-arg]
+    sent_at: dict[str, tuple[float, object]] = {}
+    latencies: list[float] = []
+    total = int(rate * seconds)
+    all_arrived = asyncio.Event()
+
+    def on_message(receiver):  # type: ignore[no-untyped-def]
+        def record(message) -> None:  # type: ignore[no-untyped-def]
+            sent = sent_at.get(message.client_msg_id)
+            if sent is not None and sent[1] is not receiver:
+                latencies.append((time.perf_counter() - sent[0]) * 1000)
+                if len(latencies) >= total:
+                    all_arrived.set()
+
+        return record
+
+    for side in clients:
+        side.on_message = on_message(side)
+    rng = random.Random(7)
+    started = time.perf_counter()
+    tasks = []
+    for n in range(total):
+        delay = started + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        sender = rng.choice(clients)
+        client_msg_id = secrets.token_hex(8)
+        sent_at[client_msg_id] = (time.perf_counter(), sender)
+        tasks.append(asyncio.create_task(sender.send(f"latency probe {n}", client_msg_id)))
+    await asyncio.gather(*tasks)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(30):
+            await all_arrived.wait()
+    return latencies
+
+
+async def throughput_phase(clients: list, writers: int, seconds: float) -> tuple[int, float]:  # type: ignore[type-arg]
+    senders = clients[0 : 2 * writers : 2]
+    before = sum(len(c.stored) for c in senders)
+    stop = time.perf_counter() + seconds
+
+    async def pump(side) -> None:  # type: ignore[no-untyped-def]
+        n = 0
+        while time.perf_counter() < stop:
+            await side.send(f"throughput {n}")
+            n += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(pump(side) for side in senders))
+    elapsed = time.perf_counter() - started
+    return sum(len(c.stored) for c in senders) - before, elapsed
+
+
+async def idle_phase(ws_url: str, rooms: list[tuple[int, str, str]], count: int) -> int:
+    from websockets.asyncio.client import connect
+
+    held = []
+    for n in range(count):
+        room_id, client_token, _ = rooms[n % len(rooms)]
+        ws = await connect(
+            ws_url, additional_headers={"Authorization": f"Bearer {client_token}"}, ping_interval=None
+        )
+        await ws.send(f'{{"op":"subscribe","channel":"room:{room_id}"}}')
+        held.append(ws)
+    # Each has its "welcome" and "subscribed": all authenticated and registered.
+    ok = 0
+    for ws in held:
+        frames = [await asyncio.wait_for(ws.recv(), 30) for _ in range(2)]
+        ok += any('"subscribed"' in frame for frame in frames)
+    return ok
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "anxin.main:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--ws", "websockets-sansio", "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the server did not become ready")
+
+
+async def main(args: argparse.Namespace) -> None:
+    import psycopg
+
+    name = f"anxin_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(args.postgres, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+        sync = conn.execute("SHOW synchronous_commit").fetchone()
+    database_url = (
+        args.postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    )
+    home = Path(tempfile.mkdtemp(prefix="anxin-bench-"))
+    from anxin.core.migrate import upgrade
+    from anxin.privacy import keys
+
+    upgrade(database_url)
+    entry = keys.new_key_entry("v1")
+    keys.use_keyring(keys.parse_keyring(entry))
+    port = free_port()
+    env = {
+        **os.environ,
+        "ANXIN_DATABASE_URL": database_url,
+        "ANXIN_HOME": str(home),
+        "ANXIN_MASTER_KEY": entry,
+        "ANXIN_LOG_LEVEL": "WARNING",
+        "ANXIN_REALTIME_FRAMES_PER_SECOND": "1000",
+        "ANXIN_REALTIME_FRAME_BURST": "1000",
+    }
+    server = await asyncio.to_thread(start_server, env, port)
+    ws_url = f"ws://127.0.0.1:{port}/api/v1/realtime"
+    try:
+        pairs = max(args.sockets // 2, args.writers)
+        print(
+            f"PostgreSQL synchronous_commit={sync[0] if sync else '?'}; seeding {pairs} rooms …", flush=True
+        )
+        rooms = await seed(database_url, pairs)
+        print(f"server RSS before sockets: {rss_mib(server.pid):.0f} MiB", flush=True)
+        clients = await connect_all(ws_url, rooms[: args.sockets // 2], lambda side: None)
+        print(f"{len(clients)} sockets connected; server RSS {rss_mib(server.pid):.0f} MiB", flush=True)
+
+        latencies = await latency_phase(clients, args.rate, args.seconds)
+        expected = int(args.rate * args.seconds)
+        print(
+            f"latency send→other socket at {args.rate:.0f} msg/s with {len(clients)} sockets: "
+            f"n={len(latencies)}/{expected} p50={statistics.median(latencies):.1f} ms "
+            f"p95={percentile(latencies, 0.95):.1f} ms p99={percentile(latencies, 0.99):.1f} ms "
+            f"max={max(latencies):.1f} ms",
+            flush=True,
+        )
+        stored, elapsed = await throughput_phase(clients, min(args.writers, len(clients) // 2), args.seconds)
+        print(
+            f"throughput: {stored} messages persisted in {elapsed:.1f} s = {stored / elapsed:.0f} msg/s "
+            f"({min(args.writers, len(clients) // 2)} rooms sending, fan-out to 2 sockets each)",
+            flush=True,
+        )
+        for side in clients:
+            await side.stop()
+        await asyncio.sleep(1)
+        base = rss_mib(server.pid)
+        held = await idle_phase(ws_url, rooms, args.idle)
+        after = rss_mib(server.pid)
+        print(
+            f"idle sockets: {held}/{args.idle} authenticated and subscribed; server RSS {base:.0f} → "
+            f"{after:.0f} MiB ({(after - base) * 1024 / max(held, 1):.0f} KiB per socket)",
+            flush=True,
+        )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sockets", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--writers", type=int, default=50)
+    parser.add_argument("--idle", type=int, default=1000)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    asyncio.run(main(parser.parse_args()))
