@@ -1,0 +1,93 @@
+"""The marketplace pages over HTTP: directory filters, profile with free times in the reader's zone,
+booking and paying with the informed-consent terms, My sessions, the counsellor's calendar."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from fastapi import FastAPI
+
+from anxin.accounts import sessions
+from anxin.accounts.models import User
+from tests.accounts.support import csrf_from
+from tests.appointments.support import Person, person, settle, verified_counsellor
+
+
+async def browser_for(app: FastAPI, someone: Person) -> httpx.AsyncClient:
+    """An HTTP client signed in with a session cookie, as a browser would be."""
+    async with app.state.database.transaction() as db:
+        user = await db.get(User, someone.id)
+        assert user is not None
+        token, _ = await sessions.start(db, user, kind="cookie", user_agent="test")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(
+        transport=transport,
+        base_url="http://testserver",
+        cookies={"anxin_session": token},
+        follow_redirects=False,
+    )
+
+
+async def test_a_client_books_and_cancels_from_the_pages(
+    app: FastAPI, client: httpx.AsyncClient, admin: Person
+) -> None:
+    counsellor = await verified_counsellor(app, admin)
+    me = await person(app)
+    page = await client.get(
+        "/counselors", params={"specialty": "anxiety", "q": "林"}, headers={"accept-language": "en"}
+    )
+    assert page.status_code == 200 and f'href="/counselors/{counsellor.id}"' in page.text
+    none = await client.get("/counselors", params={"specialty": "trauma"}, headers={"accept-language": "en"})
+    assert f'href="/counselors/{counsellor.id}"' not in none.text
+
+    async with await browser_for(app, me) as browser, await browser_for(app, counsellor) as their:
+        profile = await browser.get(f"/counselors/{counsellor.id}", params={"tz": "Europe/London"})
+        assert profile.status_code == 200
+        # 09:00 in Shanghai is 01:00 in London in March: the free times are in the reader's zone.
+        assert ">01:00<" in profile.text
+        link = re.search(r'href="(/counselors/\d+/book\?[^"]+)"', profile.text)
+        assert link
+        booking_page = await browser.get(link.group(1).replace("&amp;", "&"))
+        assert booking_page.status_code == 200 and "informed-consent" in booking_page.text
+        form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', booking_page.text))
+        form["csrf_token"] = csrf_from(booking_page.text)
+        refused = await browser.post(
+            f"/counselors/{counsellor.id}/book",
+            data={**form, "method": "sandbox", "card_number": "4242424242424242"},
+        )
+        assert refused.status_code == 422  # the terms were not accepted
+        booked = await browser.post(
+            f"/counselors/{counsellor.id}/book",
+            data={**form, "accept_terms": "1", "method": "sandbox", "card_number": "4242424242424242"},
+        )
+        assert booked.status_code == 303 and booked.headers["location"].startswith("/sessions")
+
+        async def confirmed() -> bool:
+            return 'data-status="confirmed"' in (await browser.get("/sessions")).text
+
+        await settle(app, confirmed)
+        calendar = await their.get("/calendar")
+        assert 'data-status="confirmed"' in calendar.text
+        mine = await browser.get("/sessions")
+        booking_id = re.search(r'data-session="(\d+)"', mine.text)
+        assert booking_id
+        cancelled = await browser.post(
+            f"/sessions/{booking_id.group(1)}/cancel", data={"csrf_token": csrf_from(mine.text)}
+        )
+        assert cancelled.status_code == 303
+        assert 'data-status="cancelled"' in (await browser.get("/sessions")).text
+        assert "data-session" not in (await their.get("/calendar")).text
+
+
+async def test_pages_for_signed_in_people_ask_to_sign_in_and_others_roles_get_not_found(
+    app: FastAPI, client: httpx.AsyncClient, admin: Person
+) -> None:
+    for path in ("/sessions", "/calendar", "/admin/complaints"):
+        response = await client.get(path)
+        assert response.status_code == 200 and 'action="/login"' in response.text
+    me = await person(app)
+    async with await browser_for(app, me) as browser:
+        assert (await browser.get("/calendar")).status_code == 404
+        assert (await browser.get("/admin/complaints")).status_code == 404
+    assert (await client.get("/counselors/999999")).status_code == 404
