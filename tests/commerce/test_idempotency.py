@@ -154,3 +154,58 @@ async def test_concurrent_purchases_never_overdraw_a_wallet(shop: Shop, database
     assert len(refused) == 17
     assert await shop.wallet(CLIENT) == 10_00
     await shop.check_books()
+
+
+async def test_purchases_refunds_settlement_and_payouts_at_once_never_deadlock(
+    shop: Shop, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every unit of work locks balance rows in one global order, so a mix of purchases (wallet,
+    then pending earnings), refunds (wallet, pending, available), settlement (pending, available)
+    and payouts (available, in transit) for the same people all finish."""
+    from anxin.commerce import orders, payouts, settlement
+    from anxin.commerce.refunds import service as refunds
+    from anxin.commerce.settings import reset_commerce_settings
+    from anxin.core.money import Money
+    from tests.commerce.conftest import ADMIN, COUNSELLOR
+
+    monkeypatch.setenv("ANXIN_SETTLEMENT_DELAY_HOURS", "0")
+    reset_commerce_settings()
+    article = await shop.item("article", 10_00)
+    await shop.top_up(CLIENT, 1_000_00)
+    first = [await shop.buy(CLIENT, article) for _ in range(10)]
+    database = Database(database_url)
+
+    async def buy() -> None:
+        async with database.transaction() as db:
+            await orders.checkout(
+                db, client_id=CLIENT, item_id=article, currency="CNY", expected_amount=10_00, method="wallet"
+            )
+
+    async def refund(order_id: int) -> None:
+        async with database.transaction() as db:
+            order = await orders.locked_order(db, order_id)
+            await refunds.refund(db, order, Money(5_00, "CNY"), kind=refunds.KIND_ADMIN, requested_by=ADMIN)
+
+    async def settle() -> None:
+        async with database.transaction() as db:
+            await settlement.settle_due(db)
+
+    async def pay_out() -> None:
+        async with database.transaction() as db:
+            await payouts.request_payout(db, counsellor_id=COUNSELLOR, amount=Money(1_00, "CNY"))
+
+    work = (
+        [buy() for _ in range(10)] + [refund(order_id) for order_id in first] + [settle() for _ in range(3)]
+    )
+    work += [pay_out() for _ in range(5)]
+    try:
+        results = await asyncio.gather(*work, return_exceptions=True)
+    finally:
+        await database.dispose()
+    from anxin.commerce.errors import AvailableBalanceTooLow
+
+    unexpected = [
+        r for r in results if isinstance(r, BaseException) and not isinstance(r, AvailableBalanceTooLow)
+    ]
+    assert unexpected == []
+    await shop.check_books()
