@@ -55,7 +55,19 @@ class PredictorBase:
         if not getattr(self, "classes_", None):
             raise NotFitted(f"{type(self).__name__} is not fitted; call fit() or load() first")
 
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        dev_texts: Sequence[str] | None = None,
+        dev_labels: Sequence[str] | None = None,
+    ) -> PredictorBase:
+        raise NotImplementedError
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def save(self, directory: Path) -> None:
         raise NotImplementedError
 
     def predict(self, texts: Sequence[str]) -> list[str]:

@@ -75,6 +75,8 @@ _EN_NEGATION = re.compile(
     r"\b(?:not|never|no\s+longer|don'?t|won'?t|wouldn'?t|didn'?t|isn'?t|am\s+not|i'?m\s+not|no)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{3}")
 # Negation does not cancel attempts, methods, plans or farewells: "没死成" is still an attempt.
 _NEGATABLE = {"active_ideation", "passive_ideation", "self_harm", "harm_to_others"}
 
@@ -111,7 +113,9 @@ def scan(text: str, language: str) -> list[Hit]:
     """
     found: dict[str, Hit] = {}
     for lang, rules in (("zh", _ZH_COMPILED), ("en", _EN_COMPILED)):
-        if lang == "en" and language == "zh" and not re.search(r"[A-Za-z]{3}", text):
+        if lang == "en" and language == "zh" and not _LATIN_WORD.search(text):
+            continue
+        if lang == "zh" and not _HAN.search(text):
             continue
         clean = blank_idioms(text if lang == "zh" else text.lower(), lang)
         for category, pattern in rules.items():

@@ -87,6 +87,7 @@ def set_promoted(task: str, version: str) -> None:
     tmp.write_text(version + "\n", "utf-8")
     tmp.replace(pointer)  # atomic: a reader sees the old or the new version, never half
     _resolve_cached.cache_clear()
+    _load.cache_clear()
 
 
 @dataclass
@@ -125,7 +126,7 @@ class TaskModel:
 
 def load_task_model(task: str, version: str | None = None) -> TaskModel:
     resolved = version or _resolve_cached(task, int(time.monotonic() // 5))
-    return _load(task, resolved, str(version_dir(task, resolved)))
+    return _load(task, resolved)
 
 
 @lru_cache(maxsize=64)
@@ -136,8 +137,8 @@ def _resolve_cached(task: str, _tick: int) -> str:
 
 
 @lru_cache(maxsize=16)
-def _load(task: str, version: str, path: str) -> TaskModel:
-    directory = Path(path)
+def _load(task: str, version: str) -> TaskModel:
+    directory = version_dir(task, version)
     manifest = json.loads((directory / "manifest.json").read_text("utf-8"))
     model = TaskModel(task, version, directory, manifest)
     for language, sub in manifest["languages"].items():

@@ -137,7 +137,9 @@ class FinetuneClassifier(PredictorBase):
             {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
         ]
         optimizer = torch.optim.AdamW(groups, lr=self.learning_rate)
-        scheduler = get_linear_schedule_with_warmup(optimizer, int(self.warmup_ratio * total), total)
+        scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
+            optimizer, int(self.warmup_ratio * total), total
+        )
 
         self._tokenizer, self._model, self.classes_, self._device = tokenizer, model, classes, device
         best_f1, best_state, bad_evals, step = -1.0, None, 0, 0

@@ -127,7 +127,8 @@ class NgramClassifier(PredictorBase):
     def logits_one(self, text: str) -> np.ndarray:
         idx, val = self._featurizer.indices(text)
         if len(idx) == 0:
-            return self.intercept_.astype(np.float64) / self.temperature_
+            empty: np.ndarray = self.intercept_.astype(np.float64) / self.temperature_
+            return empty
         val = val * self.idf_[idx]
         norm = np.sqrt(val @ val) or 1.0
         logits = (val / norm) @ self._weights[idx] + self.intercept_
@@ -199,4 +200,5 @@ def _progress(items: Sequence[Any], enabled: bool, desc: str) -> Sequence[Any]:
         return items
     from tqdm import tqdm
 
-    return tqdm(items, desc=desc, leave=False)  # type: ignore[return-value]
+    wrapped: Sequence[Any] = tqdm(items, desc=desc, leave=False)
+    return wrapped
