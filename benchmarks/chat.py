@@ -56,8 +56,8 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def seed(database_url: str, pairs: int) -> list[tuple[int, str, str]]:
-    """(room id, client token, counsellor token) per pair."""
+async def seed(database_url: str, pairs: int) -> list[tuple[int, tuple[int, str], tuple[int, str]]]:
+    """(room id, (client id, token), (counsellor id, token)) per pair."""
     os.environ["ANXIN_TEST_FAST_HASH"] = "1"  # seeding speed only; nobody signs in with these
     from anxin.accounts import service as accounts
     from anxin.accounts import sessions
@@ -81,19 +81,19 @@ async def seed(database_url: str, pairs: int) -> list[tuple[int, str, str]]:
                     token, _ = await sessions.start(db, user, kind=SESSION_API, user_agent=None)
                     people.append((user.id, token))
                 room = await service.open_room(db, client_id=people[0][0], counselor_id=people[1][0])
-                rooms.append((room.id, people[0][1], people[1][1]))
+                rooms.append((room.id, people[0], people[1]))
     finally:
         await database.dispose()
     return rooms
 
 
-async def connect_all(ws_url: str, rooms: list[tuple[int, str, str]], on_message) -> list:  # type: ignore[no-untyped-def]
+async def connect_all(ws_url: str, rooms: list, on_message) -> list:  # type: ignore[no-untyped-def,type-arg]
     from anxin.rooms.client import RoomClient
 
     clients = []
-    for room_id, client_token, counselor_token in rooms:
-        for token in (client_token, counselor_token):
-            side = RoomClient(ws_url, token, room_id, window=64)
+    for room_id, client, counselor in rooms:
+        for user_id, token in (client, counselor):
+            side = RoomClient(ws_url, token, room_id, window=64, user_id=user_id)
             side.on_message = on_message(side)
             clients.append(side)
     for start in range(0, len(clients), 50):
@@ -154,12 +154,12 @@ async def throughput_phase(clients: list, writers: int, seconds: float) -> tuple
     return sum(len(c.stored) for c in senders) - before, elapsed
 
 
-async def idle_phase(ws_url: str, rooms: list[tuple[int, str, str]], count: int) -> int:
+async def idle_phase(ws_url: str, rooms: list, count: int) -> int:  # type: ignore[type-arg]
     from websockets.asyncio.client import connect
 
     held = []
     for n in range(count):
-        room_id, client_token, _ = rooms[n % len(rooms)]
+        room_id, (_, client_token), _ = rooms[n % len(rooms)]
         ws = await connect(
             ws_url, additional_headers={"Authorization": f"Bearer {client_token}"}, ping_interval=None
         )

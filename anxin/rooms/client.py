@@ -39,6 +39,7 @@ class RoomClient:
         window: int = 32,
         on_message: Callable[[Received], None] | None = None,
         fetch_limit: int = 200,
+        user_id: int | None = None,
     ) -> None:
         self.ws_url = ws_url
         self.token = token
@@ -47,6 +48,8 @@ class RoomClient:
         self.window = window
         self.on_message = on_message
         self.fetch_limit = fetch_limit
+        # Known: the client's own message that is next in seq is applied without fetching it back.
+        self.user_id = user_id
         self.last_seq = 0
         self.received: list[Received] = []
         self.pending: OrderedDict[str, str] = OrderedDict()
@@ -211,6 +214,9 @@ class RoomClient:
 
     async def _stored(self, client_msg_id: str, seq: int) -> None:
         self.stored[client_msg_id] = seq
+        text = self.pending.get(client_msg_id)
+        if self.user_id is not None and text is not None and seq == self.last_seq + 1:
+            self._apply([{"seq": seq, "sender": self.user_id, "client_msg_id": client_msg_id, "text": text}])
         async with self._window_free:
             self.pending.pop(client_msg_id, None)
             self._window_free.notify_all()

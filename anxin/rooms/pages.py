@@ -17,7 +17,7 @@ from anxin.accounts.pages import page, sign_in_first
 from anxin.core.deps import DbSession
 from anxin.core.errors import AppError
 from anxin.rooms import service
-from anxin.rooms.models import Room
+from anxin.rooms.models import STATUS_OPEN, Room
 from anxin.rooms.settings import room_settings
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -55,7 +55,7 @@ async def _room_page(
         "is_counselor": room.counselor_id == actor_id,
         "other_name": await _name_of(db, service.other_participant(room, actor_id)),
         "messages": await service.latest_messages(db, actor_id, room.id),
-        "read_only": room.status != service.STATUS_OPEN or await service.is_blocked(db, room),
+        "read_only": room.status != STATUS_OPEN or await service.is_blocked(db, room),
         "blocked_by_me": (await service.member_of(db, room.id, actor_id)).blocked_at is not None,
         "call_allowed": service.call_allowed(room),
         "query": query,

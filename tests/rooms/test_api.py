@@ -152,5 +152,5 @@ async def test_room_page_renders_history_for_participants(app: FastAPI, client: 
     finally:
         client.cookies.clear()
     assert page.status_code == 200
-    assert "a &lt;b&gt;bold&lt;/b&gt; hello" in page.text and "Private session notes" in page.text
+    assert "a &lt;b&gt;bold&lt;/b&gt; hello" in page.text and 'id="room-notes-title"' in page.text
     assert f'href="/rooms/{pair.room_id}"' in listing.text

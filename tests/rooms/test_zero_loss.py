@@ -62,8 +62,8 @@ async def exchange(database_url: str, folder: Path, plan: Plan) -> None:
     server = Server(env, folder / "server.log")
     server.start()
     rng = random.Random()
-    client = RoomClient(server.ws_url, pair.client.token, pair.room_id)
-    counselor = RoomClient(server.ws_url, pair.counselor.token, pair.room_id)
+    client = RoomClient(server.ws_url, pair.client.token, pair.room_id, user_id=pair.client.user_id)
+    counselor = RoomClient(server.ws_url, pair.counselor.token, pair.room_id, user_id=pair.counselor.user_id)
     total = 2 * plan.per_direction
     restart_at = sorted(rng.sample(range(total // 5, total * 4 // 5), plan.restarts))
     try:

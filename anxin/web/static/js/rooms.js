@@ -164,8 +164,10 @@
         pending.delete(frame.client_msg_id);
         const own = findOwn(frame.client_msg_id);
         if (own && !own.dataset.seq) own.dataset.seq = frame.seq;
+        // Our own message next in line needs no fetching back; anything else was missed.
+        if (own && frame.seq === lastSeq + 1) lastSeq = frame.seq;
+        else if (frame.seq > lastSeq) fetchMissed();
         showMarks();
-        if (frame.seq > lastSeq) fetchMissed();
         break;
       }
       case "event": onEvent(frame.event || {}); break;
