@@ -9,10 +9,12 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from anxin.accounts.models import ROLE_COUNSELLOR
 from anxin.core import hooks, outbox
 from anxin.core.db import Database
 from anxin.core.errors import NotFound, ValidationFailed
 from anxin.core.outbox import OutboxMessage
+from anxin.core.relay import OutboxRelay
 from anxin.rooms import service
 from anxin.rooms.models import RoomMessage
 from tests.rooms.support import make_pair, make_person
@@ -157,3 +159,25 @@ async def test_search_finds_own_history_and_nothing_is_stored_in_plaintext(
     from tests.rooms.at_rest import raw_database_contains
 
     assert not raw_database_contains(database_url, canary.encode())
+
+
+async def test_a_confirmed_booking_opens_the_pairs_room_once(database: Database) -> None:
+    client = await make_person(database)
+    counselor = await make_person(database, ROLE_COUNSELLOR)
+    published: list[str] = []
+
+    async def publisher(channel: str, _event: dict[str, object]) -> None:
+        published.append(channel)
+
+    relay = OutboxRelay(database, publisher=publisher, run_schedules=False)
+    for booking_id in (1, 2):
+        async with database.transaction() as db:
+            ids = {"booking_id": booking_id, "client_id": client.user_id, "counselor_id": counselor.user_id}
+            assert await outbox.emit(db, "appointments.booking_confirmed", ids) == 1
+        await relay.drain()
+    async with database.transaction(write=False) as db:
+        rooms = await service.rooms_of(db, client.user_id)
+        assert [(r.client_id, r.counselor_id, r.status) for r in rooms] == [
+            (client.user_id, counselor.user_id, "open")
+        ]
+        assert await service.rooms_of(db, counselor.user_id) == rooms
