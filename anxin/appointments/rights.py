@@ -43,5 +43,5 @@ async def erase_appointments(db: AsyncSession, subject_id: int) -> None:
     # Ledger rows about paid sessions stay in commerce, de-identified there; these rows go.
     for model in (Review, Complaint, CareRelationship, InformedConsent, Booking):
         await db.execute(
-            delete(model).where(or_(model.client_id == subject_id, model.counsellor_id == subject_id))  # type: ignore[attr-defined]
+            delete(model).where(or_(model.client_id == subject_id, model.counsellor_id == subject_id))
         )

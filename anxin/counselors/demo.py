@@ -3,6 +3,8 @@ bilingual profiles and weekly availability, so ``anxin serve`` shows a real dire
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.accounts import service as accounts
@@ -16,7 +18,7 @@ from anxin.counselors.models import VERIFIED
 from anxin.counselors.schemas import ProfileIn, RuleIn
 
 WEEKDAYS = range(5)
-DEMO_COUNSELLORS = [
+DEMO_COUNSELLORS: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
     (
         "counsellor1@demo.anxin.invalid",
         dict(
@@ -83,7 +85,7 @@ async def seed_counselors(db: AsyncSession) -> list[str]:
                 email=email,
                 password=DEMO_PASSWORD,
                 role=ROLE_COUNSELLOR,
-                nickname=profile["name_zh"],
+                nickname=str(profile["name_zh"]),
                 is_demo=True,
             )
         if user.role != ROLE_COUNSELLOR:

@@ -37,7 +37,7 @@ def _row(obj: Any) -> dict[str, Any]:
 async def export_counselor(db: AsyncSession, subject_id: int) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for model in MODELS:
-        rows = (await db.scalars(select(model).where(model.counsellor_id == subject_id))).all()  # type: ignore[attr-defined]
+        rows = (await db.scalars(select(model).where(model.counsellor_id == subject_id))).all()
         data[model.__tablename__] = [_row(r) for r in rows]
     credentials = (await db.scalars(select(Credential).where(Credential.counsellor_id == subject_id))).all()
     for item, row in zip(data["counselor_credentials"], credentials, strict=True):
@@ -49,4 +49,4 @@ async def export_counselor(db: AsyncSession, subject_id: int) -> dict[str, Any]:
 
 async def erase_counselor(db: AsyncSession, subject_id: int) -> None:
     for model in MODELS:
-        await db.execute(delete(model).where(model.counsellor_id == subject_id))  # type: ignore[attr-defined]
+        await db.execute(delete(model).where(model.counsellor_id == subject_id))
