@@ -20,6 +20,9 @@ from typing import Any
 
 log = logging.getLogger("anxin.rooms.client")
 
+# Error codes after which resending the same message cannot succeed.
+PERMANENT_ERRORS = frozenset({"validation_failed", "not_found", "room_read_only", "too_large", "bad_frame"})
+
 
 @dataclass(frozen=True)
 class Received:
@@ -54,6 +57,8 @@ class RoomClient:
         self.received: list[Received] = []
         self.pending: OrderedDict[str, str] = OrderedDict()
         self.stored: dict[str, int] = {}
+        self.refused: dict[str, str] = {}
+        self._background: set[asyncio.Task[None]] = set()
         self.connects = 0
         self._in_flight: set[str] = set()
         self._ws: Any = None
@@ -223,12 +228,33 @@ class RoomClient:
 
     async def _error(self, frame: dict[str, Any]) -> None:
         ref = frame.get("ref")
-        if frame.get("code") == "rate_limited" and isinstance(ref, str) and ref in self.pending:
-            await asyncio.sleep(0.2)
-            await self._transmit(ref, self.pending[ref])
-        elif frame.get("code") == "rate_limited" and ref == "fetch":
+        code = frame.get("code")
+        if isinstance(ref, str) and ref in self.pending:
+            if code in PERMANENT_ERRORS:
+                # Refused for good: keeping it queued would block the window forever.
+                log.warning("room message refused: %s", code)
+                self.refused[ref] = str(code)
+                async with self._window_free:
+                    self.pending.pop(ref, None)
+                    self._window_free.notify_all()
+                return
+            # rate_limited, internal (e.g. the database was busy): the same client id again later.
+            asyncio.get_running_loop().call_later(0.5, self._retry, ref)
+        elif ref == "fetch":
             self._fetching = False
-            await asyncio.sleep(0.2)
-            await self._fetch()
+            asyncio.get_running_loop().call_later(0.5, self._retry_fetch)
         else:
-            log.warning("room error frame: %s", frame.get("code"))
+            log.warning("room error frame: %s", code)
+
+    def _retry(self, client_msg_id: str) -> None:
+        text = self.pending.get(client_msg_id)
+        if text is not None:
+            task = asyncio.create_task(self._transmit(client_msg_id, text))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    def _retry_fetch(self) -> None:
+        if self._ws is not None and self._room_ready.is_set():
+            task = asyncio.create_task(self._fetch())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
