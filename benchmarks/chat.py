@@ -51,6 +51,12 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -238,10 +244,14 @@ async def main(args: argparse.Namespace) -> None:
             f"max={max(latencies):.1f} ms",
             flush=True,
         )
+        cpu_before = cpu_seconds(server.pid)
         stored, elapsed = await throughput_phase(clients, min(args.writers, len(clients) // 2), args.seconds)
+        cpu_used = cpu_seconds(server.pid) - cpu_before
         print(
             f"throughput: {stored} messages persisted in {elapsed:.1f} s = {stored / elapsed:.0f} msg/s "
-            f"({min(args.writers, len(clients) // 2)} rooms sending, fan-out to 2 sockets each)",
+            f"({min(args.writers, len(clients) // 2)} rooms sending, fan-out to 2 sockets each); "
+            f"server CPU {cpu_used:.1f} s = {cpu_used * 1000 / max(stored, 1):.1f} ms per message, "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
             flush=True,
         )
         for side in clients:
