@@ -8,6 +8,7 @@ pass the application's checks at the same moment: the loser's insert fails and a
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -47,6 +48,7 @@ from anxin.core.money import Money
 from anxin.counselors import availability
 from anxin.counselors import service as counselors
 from anxin.counselors.availability import Interval
+from anxin.counselors.models import CounselorProfile
 
 HOLD_MINUTES = 10
 MIN_NOTICE = timedelta(hours=1)
@@ -54,10 +56,6 @@ BOOKING_HORIZON = timedelta(days=60)
 SESSION = timedelta(minutes=availability.SESSION_MINUTES)
 BOOKING_CONFIRMED = "appointments.booking_confirmed"
 SESSION_ITEM = "session"
-
-
-def item_ref(booking_id: int) -> str:
-    return f"booking:{booking_id}"
 
 
 # ---------------------------------------------------------------- reading
@@ -117,18 +115,22 @@ async def is_first_session(db: AsyncSession, client_id: int, counsellor_id: int)
     return earlier is None
 
 
-async def quote(db: AsyncSession, client_id: int | None, counsellor_id: int, modality: str) -> Money:
-    """The price this client pays for one session: the first session carries the discount."""
-    profile = await counselors.public_profile(db, counsellor_id)
+async def _price(db: AsyncSession, profile: CounselorProfile, client_id: int | None, modality: str) -> Money:
     price = counselors.price_of(profile, modality)
     if (
         client_id is not None
         and profile.first_session_discount_bp
-        and await is_first_session(db, client_id, counsellor_id)
+        and await is_first_session(db, client_id, profile.counsellor_id)
     ):
         discount, _ = price.split(profile.first_session_discount_bp)
         price = price - discount
     return price
+
+
+async def quote(db: AsyncSession, client_id: int | None, counsellor_id: int, modality: str) -> Money:
+    """The price this client pays for one session: the first session carries the discount."""
+    profile = await counselors.public_profile(db, counsellor_id)
+    return await _price(db, profile, client_id, modality)
 
 
 async def quotes(db: AsyncSession, client_id: int | None, counsellor_id: int) -> dict[str, Money]:
@@ -154,19 +156,6 @@ async def needs_consent(db: AsyncSession, client_id: int, counsellor_id: int) ->
 # ---------------------------------------------------------------- holding and paying
 
 
-async def _release_expired_hold(db: AsyncSession, counsellor_id: int, starts_at: datetime) -> None:
-    expired = await db.scalars(
-        select(Booking).where(
-            Booking.counsellor_id == counsellor_id,
-            Booking.starts_at == starts_at,
-            Booking.status == HELD,
-            Booking.hold_expires_at <= clock.utcnow(),
-        )
-    )
-    for booking in expired.all():
-        await release(db, booking)
-
-
 async def hold_slot(
     db: AsyncSession,
     client: User,
@@ -187,13 +176,14 @@ async def hold_slot(
     now = clock.utcnow()
     if starts_at < now + MIN_NOTICE or starts_at > now + BOOKING_HORIZON:
         raise TooLateToBook()
-    price = await quote(db, client.id, counsellor_id, modality)  # 404 unless verified
+    profile = await counselors.public_profile(db, counsellor_id)  # 404 unless verified
+    price = await _price(db, profile, client.id, modality)
     if currency != price.currency or expected_amount != price.amount:
         raise SessionPriceChanged(
             "The price is now {price}. Please review it and book again.", params={"price": price.format()}
         )
     calendar = await counselors.calendar_of(
-        db, counsellor_id, starts_at - timedelta(days=1), starts_at + timedelta(days=1)
+        db, counsellor_id, starts_at - timedelta(days=1), starts_at + timedelta(days=1), profile=profile
     )
     slot = Interval(starts_at, starts_at + SESSION)
     offered = availability.free_slots(
@@ -206,23 +196,27 @@ async def hold_slot(
     )
     if slot not in offered:
         raise OutsideAvailability()
-    await _release_expired_hold(db, counsellor_id, starts_at)
-    mine = await db.scalar(
-        select(Booking.id).where(
-            Booking.client_id == client.id,
+    # One look at the counsellor's bookings around the slot: expired holds, mine, anyone's.
+    padding = timedelta(minutes=calendar.buffer_minutes)
+    nearby = await db.scalars(
+        select(Booking).where(
             Booking.counsellor_id == counsellor_id,
-            Booking.starts_at == starts_at,
             Booking.status.in_(ACTIVE),
+            Booking.starts_at < slot.ends_at + padding,
+            Booking.ends_at > slot.starts_at - padding,
         )
     )
-    if mine is not None:
-        raise AlreadyBooked()
-    busy = await busy_intervals(
-        db, counsellor_id, starts_at - timedelta(hours=3), starts_at + timedelta(hours=3)
-    )
-    padding = timedelta(minutes=calendar.buffer_minutes)
-    if any(Interval(b.starts_at - padding, b.ends_at + padding).overlaps(slot) for b in busy):
-        raise SlotTaken()
+    for other in nearby.all():
+        if (
+            other.status == HELD
+            and other.hold_expires_at is not None
+            and clock.as_utc(other.hold_expires_at) <= now
+        ):
+            await release(db, other)
+        elif other.client_id == client.id and clock.as_utc(other.starts_at) == starts_at:
+            raise AlreadyBooked()
+        else:
+            raise SlotTaken()
     if await needs_consent(db, client.id, counsellor_id):
         if accept_terms_version != terms.CURRENT_VERSION:
             raise ConsentRequired()
@@ -248,23 +242,24 @@ async def hold_slot(
         created_at=now,
         refunded_amount=0,
     )
-    try:
-        async with db.begin_nested():
-            db.add(booking)
-    except IntegrityError:
-        # The database's partial unique index: another request won this slot a moment ago.
-        raise SlotTaken() from None
+    # The catalog item first, so the booking is inserted whole in one statement.
     item = await catalog.put_item(
         db,
         item_type=SESSION_ITEM,
-        ref=item_ref(booking.id),
+        ref=f"booking:{secrets.token_hex(12)}",
         seller_id=counsellor_id,
         title="Counselling session",
         prices={price.currency: price.amount},
         starts_at=starts_at,
     )
     booking.item_id = item.id
-    await db.flush()
+    db.add(booking)
+    try:
+        await db.flush()
+    except IntegrityError:
+        # The database's partial unique index: another request won this slot a moment ago. The
+        # unit of work is rolled back with the error (a page runs this inside a savepoint).
+        raise SlotTaken() from None
     return booking
 
 

@@ -497,8 +497,18 @@ class Calendar:
     exceptions: list[availability.Exception_]
 
 
-async def calendar_of(db: AsyncSession, counsellor_id: int, start: datetime, end: datetime) -> Calendar:
-    profile = await db.scalar(select(CounselorProfile).where(CounselorProfile.counsellor_id == counsellor_id))
+async def calendar_of(
+    db: AsyncSession,
+    counsellor_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    profile: CounselorProfile | None = None,
+) -> Calendar:
+    if profile is None:
+        profile = await db.scalar(
+            select(CounselorProfile).where(CounselorProfile.counsellor_id == counsellor_id)
+        )
     if profile is None:
         raise CounselorNotFound()
     rules = await db.scalars(select(AvailabilityRule).where(AvailabilityRule.counsellor_id == counsellor_id))

@@ -15,6 +15,7 @@ from anxin.commerce.payments import registry
 from anxin.commerce.settings import reset_commerce_settings
 from anxin.core import clock
 from anxin.core.config import Settings
+from anxin.privacy.crypto import key_cache
 from tests.accounts.support import capture_messages
 from tests.appointments.support import Person, person
 
@@ -24,6 +25,8 @@ NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def frozen_marketplace(request: pytest.FixtureRequest) -> Iterator[datetime]:
+    # Data keys are cached per process by id and owner; every test has a fresh database with its own.
+    key_cache.clear()
     reset_commerce_settings()
     registry.reset()
     if "settings" in request.fixturenames:
