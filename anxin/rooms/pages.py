@@ -57,7 +57,7 @@ async def _room_page(
         "messages": await service.latest_messages(db, actor_id, room.id),
         "read_only": room.status != STATUS_OPEN or await service.is_blocked(db, room),
         "blocked_by_me": (await service.member_of(db, room.id, actor_id)).blocked_at is not None,
-        "call_allowed": service.call_allowed(room),
+        "call_allowed": await service.call_allowed(db, room),
         "query": query,
         "results": await service.search(db, actor_id, room.id, query) if query else None,
         "notes": await service.notes(db, actor_id, room.id) if room.counselor_id == actor_id else [],

@@ -130,8 +130,7 @@ async def unblock(room_id: int, db: DbSession, actor: UserActor) -> None:
 
 @router.post("/{room_id}/reports", status_code=201)
 async def report(room_id: int, body: ReportIn, db: DbSession, actor: UserActor) -> dict[str, int]:
-    row = await service.report(db, actor.id, room_id, body.reason)
-    return {"id": row.id}
+    return {"id": await service.report(db, actor.id, room_id, body.reason)}
 
 
 @router.get("/{room_id}/notes")

@@ -14,6 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from anxin.accounts import service as accounts
+from anxin.appointments import booking as appointments
+from anxin.appointments import complaints
+from anxin.appointments.errors import ComplaintNotFound
+from anxin.appointments.models import CONFIRMED as BOOKING_CONFIRMED
 from anxin.core import clock, hooks, outbox
 from anxin.core.errors import Conflict, NotFound, ValidationFailed
 from anxin.privacy import crypto
@@ -379,13 +384,28 @@ async def set_blocked(db: AsyncSession, actor_id: int, room_id: int, blocked: bo
     return member
 
 
-async def report(db: AsyncSession, actor_id: int, room_id: int, reason: str) -> RoomReport:
+async def report(db: AsyncSession, actor_id: int, room_id: int, reason: str) -> int:
+    """Report the other participant; returns the report's id.
+
+    A client's report goes to appointments' complaint queue (the admins' one place for complaints
+    about counsellors). A counsellor's report about a client, or one without any booking of the pair,
+    is kept in ``room_reports``.
+    """
     reason = reason.strip()
     if not reason:
         raise ValidationFailed("Please tell us briefly what happened.")
     if len(reason) > 2000:
         raise ValidationFailed("This message is too long.")
     room = await access_room(db, actor_id, room_id)
+    if actor_id == room.client_id:
+        client = await accounts.get_user(db, actor_id)
+        try:
+            complaint = await complaints.file_complaint(
+                db, client, counsellor_id=room.counselor_id, kind="complaint", details=reason
+            )
+            return complaint.id
+        except ComplaintNotFound:
+            pass  # no booking of this pair (yet): keep it with the room
     row = RoomReport(
         room_id=room.id,
         reporter_id=actor_id,
@@ -398,7 +418,7 @@ async def report(db: AsyncSession, actor_id: int, room_id: int, reason: str) -> 
     )
     db.add(row)
     await db.flush()
-    return row
+    return row.id
 
 
 async def open_reports(db: AsyncSession) -> list[RoomReport]:
@@ -470,17 +490,36 @@ async def open_call_window(db: AsyncSession, actor_id: int, room_id: int, minute
     return room
 
 
-def call_allowed(room: Room) -> bool:
-    return (
-        room.status == STATUS_OPEN
-        and room.call_open_until is not None
-        and clock.as_utc(room.call_open_until) > clock.utcnow()
-    )
+async def booked_session_now(db: AsyncSession, room: Room) -> bool:
+    """A confirmed booking of this pair is under way (from a little before its start to its end
+    plus the grace period). Appointments is left of rooms, so its service is read directly."""
+    settings = room_settings()
+    now = clock.utcnow()
+    counsellor = await accounts.get_user(db, room.counselor_id)
+    grace = timedelta(minutes=settings.rooms_call_grace_minutes)
+    early = timedelta(minutes=settings.rooms_call_early_minutes)
+    for booking in await appointments.calendar_for_counsellor(db, counsellor, since=now - grace):
+        if (
+            booking.client_id == room.client_id
+            and booking.status == BOOKING_CONFIRMED
+            and clock.as_utc(booking.starts_at) - early <= now <= clock.as_utc(booking.ends_at) + grace
+        ):
+            return True
+    return False
+
+
+async def call_allowed(db: AsyncSession, room: Room) -> bool:
+    """During a booked session (plus grace), or a session window the counsellor opened in the room."""
+    if room.status != STATUS_OPEN or await is_blocked(db, room):
+        return False
+    if room.call_open_until is not None and clock.as_utc(room.call_open_until) > clock.utcnow():
+        return True
+    return await booked_session_now(db, room)
 
 
 async def access_call(db: AsyncSession, actor_id: int | None, room_id: int) -> Room:
     room = await access_room(db, actor_id, room_id)
-    if not call_allowed(room) or await is_blocked(db, room):
+    if not await call_allowed(db, room):
         raise CallNotAllowed()
     return room
 

@@ -18,6 +18,9 @@ class RoomSettings(BaseSettings):
     rooms_call_grace_minutes: int = Field(
         default=15, ge=0, description="Calls stay allowed this long after the session window ends."
     )
+    rooms_call_early_minutes: int = Field(
+        default=10, ge=0, description="Calls are allowed this long before a booked session starts."
+    )
     rooms_max_call_window_minutes: int = Field(
         default=120, ge=1, description="Longest session window a counsellor can open for calls."
     )

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from anxin.accounts.models import ROLE_COUNSELLOR
-from anxin.core import hooks, outbox
+from anxin.appointments.models import CONFIRMED, Booking, Complaint
+from anxin.core import clock, hooks, outbox
 from anxin.core.db import Database
 from anxin.core.errors import NotFound, ValidationFailed
 from anxin.core.outbox import OutboxMessage
 from anxin.core.relay import OutboxRelay
 from anxin.rooms import service
-from anxin.rooms.models import RoomMessage
+from anxin.rooms.models import RoomMessage, RoomReport
 from tests.rooms.support import make_pair, make_person
 
 
@@ -181,3 +183,61 @@ async def test_a_confirmed_booking_opens_the_pairs_room_once(database: Database)
             (client.user_id, counselor.user_id, "open")
         ]
         assert await service.rooms_of(db, counselor.user_id) == rooms
+
+
+async def test_calls_follow_the_booked_session_of_the_pair(database: Database) -> None:
+    pair = await make_pair(database)
+    now = clock.utcnow()
+
+    async def book(starts_in: timedelta, minutes: int = 50) -> None:
+        async with database.transaction() as db:  # test set-up: a confirmed booking of the pair
+            db.add(
+                Booking(
+                    client_id=pair.client.user_id, counsellor_id=pair.counselor.user_id,
+                    starts_at=now + starts_in, ends_at=now + starts_in + timedelta(minutes=minutes),
+                    modality="video", status=CONFIRMED, currency="CNY", amount=30000, created_at=now,
+                    refunded_amount=0,
+                )
+            )  # fmt: skip
+
+    async def allowed() -> bool:
+        async with database.transaction(write=False) as db:
+            return await service.call_allowed(
+                db, await service.access_room(db, pair.client.user_id, pair.room_id)
+            )
+
+    await book(timedelta(days=2))
+    assert not await allowed()
+    await book(timedelta(minutes=5))  # starts soon: the room opens a little early
+    assert await allowed()
+    clock.freeze(now + timedelta(minutes=5 + 50 + 14))  # within the grace period after the end
+    assert await allowed()
+    clock.freeze(now + timedelta(minutes=5 + 50 + 16))
+    assert not await allowed()
+
+
+async def test_a_clients_report_reaches_the_complaints_queue(database: Database) -> None:
+    pair = await make_pair(database)
+    now = clock.utcnow()
+    async with database.transaction() as db:
+        db.add(
+            Booking(
+                client_id=pair.client.user_id, counsellor_id=pair.counselor.user_id, starts_at=now,
+                ends_at=now + timedelta(minutes=50), modality="video", status=CONFIRMED, currency="CNY",
+                amount=30000, created_at=now, refunded_amount=0,
+            )
+        )  # fmt: skip
+    async with database.transaction() as db:
+        complaint_id = await service.report(
+            db, pair.client.user_id, pair.room_id, "Rude and dismissive today."
+        )
+        report_id = await service.report(db, pair.counselor.user_id, pair.room_id, "Threatening messages.")
+    async with database.transaction(write=False) as db:
+        complaints = list(await db.scalars(select(Complaint)))
+        reports = list(await db.scalars(select(RoomReport)))
+    assert [(c.id, c.client_id, c.counsellor_id, c.status) for c in complaints] == [
+        (complaint_id, pair.client.user_id, pair.counselor.user_id, "open")
+    ]
+    assert [(r.id, r.reporter_id, r.reported_id) for r in reports] == [
+        (report_id, pair.counselor.user_id, pair.client.user_id)
+    ]
