@@ -16,7 +16,7 @@ counsellors (available around the clock in UTC, no buffer) and clients with API 
 Goals (test plan): ≥ 200 bookings/s with p99 ≤ 100 ms at 50 concurrent clients; directory p99 ≤ 50 ms
 with 1,000 counsellors.
 
-Run: .venv/bin/python -m benchmarks.booking [--clients 50] [--seconds 20] [--counsellors 1000]
+Run: .venv/bin/python -m benchmarks.booking [--clients 50] [--seconds 20] [--counsellors 1000] [--workers 1]
      [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -29,6 +29,8 @@ import random
 import secrets
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -36,7 +38,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.purchase import admin_connect, free_port, start_server
+from benchmarks.purchase import admin_connect, free_port
 
 API = "/api/v1/appointments"
 PRICE = 200_00
@@ -182,6 +184,33 @@ async def search(base: str, rounds: int) -> tuple[list[float], set[int]]:
     return latencies, statuses
 
 
+def start_server(home: Path, database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """``anxin serve`` with ``workers`` processes (more than one needs Redis for the outbox and events)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
+    env.update(
+        {
+            "ANXIN_HOME": str(home),
+            "ANXIN_DATABASE_URL": database_url,
+            "ANXIN_LOG_LEVEL": "WARNING",
+            "ANXIN_ENVIRONMENT": "development",
+        }
+    )
+    if workers > 1:
+        env["ANXIN_REDIS_URL"] = os.environ.get("ANXIN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    anxin = Path(sys.executable).with_name("anxin")
+    command = [str(anxin), "serve", "--port", str(port), "--no-migrate", "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("anxin serve did not become ready")
+
+
 def check_database(admin_url: str, name: str) -> tuple[int, int]:
     import psycopg
 
@@ -212,6 +241,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--counsellors", type=int, default=1000)
     parser.add_argument("--searches", type=int, default=800)
+    parser.add_argument("--workers", type=int, default=1, help="web processes (> 1 uses Redis)")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     name = f"anxin_bench_{secrets.token_hex(4)}"
@@ -233,7 +263,7 @@ def main() -> None:
         took = time.perf_counter() - started
         print(f"seeded {len(counsellors)} counsellors and {len(tokens)} clients in {took:.0f} s")
         port = free_port()
-        server = start_server(home, database_url, port)
+        server = start_server(home, database_url, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         latencies, statuses = asyncio.run(search(base, args.searches))
         report(
