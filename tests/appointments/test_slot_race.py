@@ -82,3 +82,26 @@ async def test_slot_race_soak(
 ) -> None:
     clients = 50 if database_url.startswith("sqlite") else 200
     await race(app, client, admin, clients=clients, rounds=27)
+
+
+async def test_a_cancelled_slot_is_raced_for_again_and_again_has_one_winner(
+    app: FastAPI, client: httpx.AsyncClient, admin: Person
+) -> None:
+    counsellor = await verified_counsellor(app, admin)
+    crowd = await people(app, 20)
+    body = booking_body(counsellor, in_days(NOW, 3, 5))
+    for _ in range(3):
+        results = await asyncio.gather(
+            *(client.post(f"{API}/bookings", json=body, headers=c.headers) for c in crowd)
+        )
+        winners = [(c, r) for c, r in zip(crowd, results, strict=True) if r.status_code == 201]
+        assert len(winners) == 1
+        assert sorted(r.status_code for r in results).count(409) == len(crowd) - 1
+        winner, reply = winners[0]
+        cancelled = await client.post(f"{API}/bookings/{reply.json()['id']}/cancel", headers=winner.headers)
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        assert (
+            await count(app, Booking, Booking.counsellor_id == counsellor.id, Booking.status.in_(ACTIVE)) == 0
+        )
+    assert await count(app, Booking, Booking.status == "cancelled") == 3
+    assert await captures(app) == 0
