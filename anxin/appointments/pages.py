@@ -286,7 +286,13 @@ async def my_sessions(request: Request, db: DbSession, actor: CurrentActor) -> R
     return _page(
         request,
         "appointments/sessions.html",
-        {"sessions": items, "zone": zone, "booked": request.query_params.get("booked") == "1"},
+        {
+            "sessions": items,
+            "zone": zone,
+            "booked": request.query_params.get("booked") == "1",
+            "complained": request.query_params.get("complained") == "1",
+            "complaints": await complaints.mine(db, actor.user),
+        },
     )
 
 
@@ -300,6 +306,41 @@ async def cancel_session(booking_id: RowId, request: Request, db: DbSession, act
         return RedirectResponse("/calendar", status_code=303)
     await booking.cancel_by_client(db, actor.user, booking_id)
     return RedirectResponse("/sessions", status_code=303)
+
+
+@router.post("/sessions/{booking_id}/review")
+async def review_session(
+    booking_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    rating: Annotated[int, Form()] = 0,
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    if (gate := _gate(request, actor, ROLE_CLIENT)) is not None:
+        return gate
+    assert actor is not None
+    await reviews.write_review(db, actor.user, booking_id, rating=rating, comment=comment)
+    return RedirectResponse("/sessions", status_code=303)
+
+
+@router.post("/sessions/{booking_id}/complaint")
+async def complain(
+    booking_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    kind: Annotated[str, Form()] = "complaint",
+    details: Annotated[str, Form()] = "",
+) -> Response:
+    if (gate := _gate(request, actor, ROLE_CLIENT)) is not None:
+        return gate
+    assert actor is not None
+    row = await booking.access_booking(db, actor.user, booking_id)
+    await complaints.file_complaint(
+        db, actor.user, counsellor_id=row.counsellor_id, kind=kind, details=details
+    )
+    return RedirectResponse("/sessions?complained=1", status_code=303)
 
 
 @router.get("/calendar", response_class=HTMLResponse)

@@ -91,3 +91,47 @@ async def test_pages_for_signed_in_people_ask_to_sign_in_and_others_roles_get_no
         assert (await browser.get("/calendar")).status_code == 404
         assert (await browser.get("/admin/complaints")).status_code == 404
     assert (await client.get("/counselors/999999")).status_code == 404
+
+
+async def test_a_client_reports_a_problem_and_reviews_from_my_sessions(
+    app: FastAPI, client: httpx.AsyncClient, admin: Person
+) -> None:
+    from datetime import timedelta
+
+    from tests.appointments.conftest import NOW
+    from tests.appointments.support import in_days, move_clock
+    from tests.appointments.test_booking import book_and_pay
+
+    counsellor = await verified_counsellor(app, admin)
+    me = await person(app)
+    booking = await book_and_pay(client, app, me, counsellor)
+    await move_clock(app, in_days(NOW, 3, 3) + timedelta(hours=1), me, counsellor, admin)
+    held = await client.post(
+        f"/api/v1/appointments/bookings/{booking['id']}/outcome",
+        json={"outcome": "held"},
+        headers=counsellor.headers,
+    )
+    assert held.status_code == 200
+    async with await browser_for(app, me) as browser:
+        page = await browser.get("/sessions")
+        token = csrf_from(page.text)
+        assert f'action="/sessions/{booking["id"]}/review"' in page.text
+        reviewed = await browser.post(
+            f"/sessions/{booking['id']}/review",
+            data={"csrf_token": token, "rating": "4", "comment": "Helpful."},
+        )
+        assert reviewed.status_code == 303
+        reported = await browser.post(
+            f"/sessions/{booking['id']}/complaint",
+            data={
+                "csrf_token": token,
+                "kind": "complaint",
+                "details": "The session started twenty minutes late.",
+            },
+        )
+        assert reported.status_code == 303
+        assert "data-complaint" in (await browser.get("/sessions")).text
+    reviews = (await client.get(f"/api/v1/appointments/counselors/{counsellor.id}/reviews")).json()
+    assert [r["rating"] for r in reviews] == [4]
+    queue = (await client.get("/api/v1/appointments/admin/complaints", headers=admin.headers)).json()
+    assert queue[0]["details"] == "The session started twenty minutes late."
