@@ -13,10 +13,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from anxin.accounts.deps import CurrentActor
 from anxin.core.db import Database
 
 
-async def get_writer_db(request: Request) -> AsyncIterator[AsyncSession]:
+async def get_writer_db(request: Request, _actor: CurrentActor) -> AsyncIterator[AsyncSession]:
+    # Who is asking is settled first (it may touch the login session in a short writer of its
+    # own); only then does this writer begin, so two writers of one request never wait on each other.
     database: Database = request.app.state.database
     async with database.transaction(write=True) as db:
         yield db

@@ -158,7 +158,7 @@ def test_client_books_pays_and_cancels_while_the_counsellor_watches(
         calendar.goto(f"{market_url}/calendar")
         expect(calendar.locator(f'tr[data-session="{session_id}"]')).to_have_count(1)
 
-        page.locator(f'tr[data-session="{session_id}"] button').click()
+        page.locator(f'tr[data-session="{session_id}"] form[action$="/cancel"] button').click()
         expect(page.locator(f'tr[data-session="{session_id}"]')).to_have_attribute("data-status", "cancelled")
         reload_until(calendar, f"{market_url}/calendar", f'tr[data-session="{session_id}"]', present=False)
         assert outside == []
