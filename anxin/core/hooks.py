@@ -17,30 +17,56 @@ T = TypeVar("T")
 
 
 class HookPoint(Generic[T]):
-    """A named list of async handlers ``handler(db, event)`` run in registration order."""
+    """A named list of async handlers ``handler(db, event)`` run in registration order.
+
+    A handler may return a ``ScreenOutcome``; the caller gets every outcome back so that it can
+    tell the writer at once (e.g. show crisis resources) without importing the module that screened.
+    """
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._handlers: list[Callable[[AsyncSession, T], Awaitable[None]]] = []
+        self._handlers: list[Handler[T]] = []
 
-    def register(
-        self, handler: Callable[[AsyncSession, T], Awaitable[None]]
-    ) -> Callable[[AsyncSession, T], Awaitable[None]]:
+    def register(self, handler: Handler[T]) -> Handler[T]:
         if handler not in self._handlers:
             self._handlers.append(handler)
         return handler
 
-    def unregister(self, handler: Callable[[AsyncSession, T], Awaitable[None]]) -> None:
+    def unregister(self, handler: Handler[T]) -> None:
         if handler in self._handlers:
             self._handlers.remove(handler)
 
     @property
-    def handlers(self) -> tuple[Callable[[AsyncSession, T], Awaitable[None]], ...]:
+    def handlers(self) -> tuple[Handler[T], ...]:
         return tuple(self._handlers)
 
-    async def __call__(self, db: AsyncSession, event: T) -> None:
+    async def __call__(self, db: AsyncSession, event: T) -> list[ScreenOutcome]:
+        outcomes: list[ScreenOutcome] = []
         for handler in self._handlers:
-            await handler(db, event)
+            outcome = await handler(db, event)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenOutcome:
+    """What a screening handler found, for the caller to show the writer.
+
+    ``show_resources`` means: show the writer the crisis resources for their region now
+    (``/api/v1/safety/resources`` gives them); ``flag_id`` is the risk flag opened, if any.
+    """
+
+    level: str  # "none" | "low" | "moderate" | "high" | "imminent"
+    show_resources: bool = False
+    flag_id: int | None = None
+
+
+def needs_resources(outcomes: list[ScreenOutcome]) -> bool:
+    return any(outcome.show_resources for outcome in outcomes)
+
+
+Handler = Callable[[AsyncSession, T], Awaitable[ScreenOutcome | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +81,17 @@ class TextWritten:
 
 
 text_written: HookPoint[TextWritten] = HookPoint("text_written")
+
+
+@dataclass(frozen=True, slots=True)
+class RiskIndicated:
+    """A structured answer indicates risk, whatever the models say (e.g. PHQ-9 item 9 above 0)."""
+
+    subject_id: int  # the person at risk
+    source: str  # e.g. "assessment"
+    ref: str  # id of the stored object (e.g. the questionnaire response)
+    level: str  # "low" | "moderate" | "high" | "imminent"
+    reason: str  # a stable code, e.g. "phq9_item9"
+
+
+risk_indicated: HookPoint[RiskIndicated] = HookPoint("risk_indicated")
