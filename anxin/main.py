@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -23,7 +24,9 @@ from anxin.core.middleware import RequestContextMiddleware
 from anxin.core.queue import ArqJobQueue
 from anxin.core.realtime import Hub, make_broker
 from anxin.core.relay import OutboxRelay
+from anxin.mind.text import warm_up as warm_up_text
 from anxin.modules import MODULES, import_optional, load_tasks
+from anxin.privacy import keys
 from anxin.web.rendering import TEMPLATE_DIR, render_error_page
 
 log = logging.getLogger("anxin")
@@ -52,6 +55,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.resolved_database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
     notify.configure(settings)
+    # Fail fast on a missing or malformed master key, and use this app's settings, not the globals.
+    keys.configure(settings)
     hub = Hub(make_broker(settings.redis_url, settings.redis_namespace))
     await hub.start()
     broker = hub.broker
@@ -65,6 +70,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.database, app.state.hub, app.state.broker, app.state.relay = database, hub, broker, relay
     await relay.start()
+    # Loading the Chinese word segmenter takes about a second: do it off the event loop now rather
+    # than on the first screened message.
+    warm_up_task = asyncio.create_task(asyncio.to_thread(warm_up_text))
     log.info(
         "anxin ready",
         extra={
@@ -76,6 +84,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await warm_up_task
         await relay.stop()
         await hub.stop()
         if queue is not None:

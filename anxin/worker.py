@@ -7,13 +7,16 @@ from typing import Any
 
 from arq.worker import Worker
 
+from anxin.core import notify
 from anxin.core.config import Settings, get_settings
 from anxin.core.db import Database
 from anxin.core.logging import configure_logging
 from anxin.core.queue import RUN_OUTBOX_JOB, ArqJobQueue, queue_name, redis_settings
 from anxin.core.realtime import make_broker
 from anxin.core.relay import OutboxRelay, run_job
+from anxin.mind.text import warm_up as warm_up_text
 from anxin.modules import load_tasks
+from anxin.privacy import keys
 
 log = logging.getLogger("anxin.worker")
 
@@ -28,10 +31,13 @@ run_outbox_job.__name__ = RUN_OUTBOX_JOB
 async def _startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     load_tasks()
+    notify.configure(settings)
+    keys.configure(settings)
+    warm_up_text()
     database = Database(
         settings.resolved_database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
-    broker = make_broker(settings.redis_url)
+    broker = make_broker(settings.redis_url, settings.redis_namespace)
 
     async def _ignore(_channel: str, _event: dict[str, Any]) -> None:
         return None

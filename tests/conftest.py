@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from anxin.core.config import Settings
 from anxin.core.db import Database
 from anxin.core.migrate import upgrade
+from anxin.privacy.crypto import key_cache
+from anxin.privacy.keys import new_key_entry
 from tests.support import services
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -22,6 +24,9 @@ _skipped: list[tuple[str, str]] = []
 
 # Cheap password hashing in tests (one test checks the real parameters).
 os.environ.setdefault("ANXIN_TEST_FAST_HASH", "1")
+# One master key for the whole run, generated now: no test writes a key file into the checkout,
+# and servers started as subprocesses inherit it.
+os.environ.setdefault("ANXIN_MASTER_KEY", new_key_entry("test"))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -47,6 +52,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
 def require(problem: str | None) -> None:
     if problem:
         pytest.skip(problem)
+
+
+@pytest.fixture(autouse=True)
+def _forget_data_keys() -> Iterator[None]:
+    """Data keys are cached per process by owner; every test has a fresh database, so a cached key
+    from an earlier test must never be found."""
+    key_cache.clear()
+    yield
+    key_cache.clear()
 
 
 # ---------------------------------------------------------------- database templates (per run)

@@ -36,7 +36,7 @@ from uuid import UUID
 from sqlalchemy import MetaData, Table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from anxin.core import clock, outbox
+from anxin.core import clock, notify, outbox
 from anxin.privacy import audit, consent
 from anxin.privacy.crypto import destroy_keys, user_owner
 from anxin.privacy.models import ConsentRecord
@@ -273,4 +273,18 @@ async def _erase_privacy(db: AsyncSession, subject_id: int) -> None:
 
 register_personal_data(
     "privacy", export=_export_privacy, erase=_erase_privacy, tables=["consent_records", "audit_events"]
+)
+
+
+async def _export_notifications(db: AsyncSession, subject_id: int) -> JsonData:
+    return await notify.export_for(db, subject_id)
+
+
+async def _erase_notifications(db: AsyncSession, subject_id: int) -> None:
+    await notify.erase_for(db, subject_id)
+
+
+# Core's notification centre lies left of privacy in the chain, so its rights are registered here.
+register_personal_data(
+    "notifications", export=_export_notifications, erase=_erase_notifications, tables=["notifications"]
 )
