@@ -19,6 +19,7 @@ MODULES: tuple[str, ...] = (
     "commerce",
     "appointments",
     "rooms",
+    "assessments",
     "safety",
     "web",
 )
