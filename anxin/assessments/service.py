@@ -216,24 +216,21 @@ async def save_diary(
     text = note.strip() if note else None
     _check_diary(day, mood, sleep_hours, chosen, text)
     owner = crypto.user_owner(author_id)
-    entry = await db.scalar(
-        select(DiaryEntry).where(DiaryEntry.author_id == author_id, DiaryEntry.day == day)
-    )
-    now = clock.utcnow()
-    if entry is None:
-        entry = DiaryEntry(author_id=author_id, day=day, created_at=now)
-        db.add(entry)
-    entry.mood = mood
-    entry.sleep_minutes = None if sleep_hours is None else round(float(sleep_hours) * 60)
-    entry.emotions_sealed = (
+    # Seal first: sealing may read or create the data key, which must not flush a half-made row.
+    emotions_sealed = (
         await crypto.seal(db, owner, json.dumps(chosen), context=emotions_context(author_id, day))
         if chosen
         else None
     )
-    entry.note_sealed = (
-        await crypto.seal(db, owner, text, context=note_context(author_id, day)) if text else None
-    )
-    entry.updated_at = now
+    note_sealed = await crypto.seal(db, owner, text, context=note_context(author_id, day)) if text else None
+    entry = await db.scalar(select(DiaryEntry).where(DiaryEntry.author_id == author_id, DiaryEntry.day == day))
+    now = clock.utcnow()
+    if entry is None:
+        entry = DiaryEntry(author_id=author_id, day=day, created_at=now)
+    entry.mood = mood
+    entry.sleep_minutes = None if sleep_hours is None else round(float(sleep_hours) * 60)
+    entry.emotions_sealed, entry.note_sealed, entry.updated_at = emotions_sealed, note_sealed, now
+    db.add(entry)
     await db.flush()
     outcomes: list[hooks.ScreenOutcome] = []
     if text:
