@@ -151,10 +151,15 @@ class OutboxRelay:
             await asyncio.gather(*self._running_jobs, return_exceptions=True)
 
     async def _run(self) -> None:
+        next_schedule_check = 0.0
+        loop = asyncio.get_running_loop()
         while True:
             try:
-                if self.run_schedules:
+                # Schedules are checked on the poll timer, not on every wake: a busy relay is woken
+                # once per committed request and must not pay a write transaction each time.
+                if self.run_schedules and loop.time() >= next_schedule_check:
                     await enqueue_due_schedules(self.database)
+                    next_schedule_check = loop.time() + self.poll_seconds
                 while await self.dispatch_due() >= BATCH_SIZE:
                     pass
             except asyncio.CancelledError:
@@ -166,7 +171,7 @@ class OutboxRelay:
             self._wake.clear()
 
     async def dispatch_due(self) -> int:
-        """Hand out every due row once; returns how many were claimed."""
+        """Hand out every due row once (one batch); returns how many were claimed."""
         now = clock.utcnow()
         async with self.database.transaction(write=False) as db:
             due = (
@@ -180,31 +185,35 @@ class OutboxRelay:
                     .limit(BATCH_SIZE)
                 )
             ).all()
-        claimed = 0
-        for outbox_id, kind, attempts in due:
-            if not await self._claim(outbox_id, now):
-                continue
-            claimed += 1
-            if kind == KIND_PUBLISH:
-                await self._publish(outbox_id)
-            elif kind == KIND_JOB:
-                await self._dispatch_job(outbox_id, attempts)
-        return claimed
+        if not due:
+            return 0
+        claimed = await self._claim([row.id for row in due], now)
+        if not claimed:
+            return 0
+        publishes = [row for row in due if row.id in claimed and row.kind == KIND_PUBLISH]
+        if publishes:
+            await self._publish([row.id for row in publishes])
+        for row in due:
+            if row.id in claimed and row.kind == KIND_JOB:
+                await self._dispatch_job(row.id, row.attempts)
+        return len(claimed)
 
-    async def _claim(self, outbox_id: int, now: datetime) -> bool:
-        # Atomic compare-and-set so that several relays (processes) never hand out a row twice
-        # within one lease.
+    async def _claim(self, outbox_ids: list[int], now: datetime) -> set[int]:
+        # One atomic compare-and-set for the batch, so that several relays (processes) never hand
+        # out a row twice within one lease; RETURNING tells which rows this relay won.
         async with self.database.transaction() as db:
             result = await db.execute(
                 update(OutboxMessage)
                 .where(
-                    OutboxMessage.id == outbox_id,
+                    OutboxMessage.id.in_(outbox_ids),
                     OutboxMessage.status.in_([STATUS_PENDING, STATUS_DISPATCHED]),
                     OutboxMessage.available_at <= now,
                 )
                 .values(status=STATUS_DISPATCHED, available_at=now + DISPATCH_LEASE)
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
             )
-            return bool(getattr(result, "rowcount", 0) == 1)
+            return set(result.scalars().all())
 
     async def _dispatch_job(self, outbox_id: int, attempts: int) -> None:
         if self.queue is not None:
@@ -219,22 +228,31 @@ class OutboxRelay:
         if not task.cancelled() and task.result() == STATUS_PENDING:
             self.wake()
 
-    async def _publish(self, outbox_id: int) -> None:
+    async def _publish(self, outbox_ids: list[int]) -> None:
         async with self.database.transaction(write=False) as db:
-            row = await db.get(OutboxMessage, outbox_id)
-            if row is None:
-                return
-            channel, event = row.name, dict(row.payload)
-        try:
-            await self.publisher(channel, event)
-        except Exception as exc:
-            await _record_failure(self.database, outbox_id, exc)
+            rows = (
+                await db.execute(
+                    select(OutboxMessage.id, OutboxMessage.name, OutboxMessage.payload)
+                    .where(OutboxMessage.id.in_(outbox_ids))
+                    .order_by(OutboxMessage.id)
+                )
+            ).all()
+        published: list[int] = []
+        for outbox_id, channel, payload in rows:
+            try:
+                await self.publisher(channel, dict(payload))
+            except Exception as exc:
+                await _record_failure(self.database, outbox_id, exc)
+                continue
+            published.append(outbox_id)
+        if not published:
             return
         async with self.database.transaction() as db:
             await db.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == outbox_id)
+                .where(OutboxMessage.id.in_(published))
                 .values(status=STATUS_DONE, finished_at=clock.utcnow(), attempts=OutboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False)
             )
 
     async def drain(self, max_seconds: float = 10.0) -> None:

@@ -127,7 +127,8 @@ async def test_a_lease_that_runs_out_hands_the_job_out_again(db_with_effects: Da
         assert row is not None
     now = clock.utcnow()
     # Claimed by a runner that then died: nothing is due until its lease ends.
-    assert await relay._claim(row.id, now)
+    assert await relay._claim([row.id], now) == {row.id}
+    assert await relay._claim([row.id], now) == set()  # a second claimant wins nothing
     assert await relay.dispatch_due() == 0
     clock.freeze(now + timedelta(minutes=6))
     await relay.drain()
