@@ -223,7 +223,9 @@ async def save_diary(
         else None
     )
     note_sealed = await crypto.seal(db, owner, text, context=note_context(author_id, day)) if text else None
-    entry = await db.scalar(select(DiaryEntry).where(DiaryEntry.author_id == author_id, DiaryEntry.day == day))
+    entry = await db.scalar(
+        select(DiaryEntry).where(DiaryEntry.author_id == author_id, DiaryEntry.day == day)
+    )
     now = clock.utcnow()
     if entry is None:
         entry = DiaryEntry(author_id=author_id, day=day, created_at=now)
