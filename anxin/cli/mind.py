@@ -27,9 +27,15 @@ def _errors() -> Iterator[None]:
     from anxin.mind.datasets import DatasetMissing
     from anxin.mind.gate import PromotionRefused
     from anxin.mind.registry import ModelNotFound
+    from anxin.mind.speech.asr import ModelIntegrityError
+    from anxin.mind.speech.errors import AudioError, SpeechExtraMissing
 
     try:
         yield
+    except AudioError as exc:
+        _fail(str(exc), 2)
+    except (SpeechExtraMissing, ModelIntegrityError) as exc:
+        _fail(str(exc))
     except PromotionRefused as exc:
         _fail(f"promotion refused: {exc}", 3)
     except (ModelNotFound, DatasetMissing) as exc:
@@ -129,14 +135,36 @@ def train(
     limit: Annotated[
         int | None, typer.Option("--limit", help="Sub-sample each split (quick runs of slow backbones).")
     ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="Fusion: late, early or auto (the better on dev).")
+    ] = "auto",
+    emodb: Annotated[
+        Path | None, typer.Option("--emodb", help="Voice/fusion without files: EmoDB eGeMAPS npz.")
+    ] = None,
 ) -> None:
-    """Train, early-stop on dev macro-F1, score test and save a new version (not promoted)."""
+    """Train, early-stop on dev macro-F1, score test and save a new version (not promoted).
+
+    ``--backbone voice`` or ``fusion`` trains on audio: --train/--dev/--test are CSV/JSONL files with
+    audio,label[,text][,speaker] (rows without text are transcribed); without files, on EmoDB."""
     from anxin.mind.labels import TASK_LABELS
 
     with _errors():
         from anxin.mind import training
 
-        if train_file or dev_file:
+        if backbone in ("voice", "fusion"):
+            from anxin.mind.speech.training import train_speech
+
+            directory = train_speech(
+                task,
+                backbone,
+                train_file=train_file,
+                dev_file=dev_file,
+                test_file=test_file,
+                emodb=emodb,
+                mode=mode,
+                log=typer.echo,
+            )
+        elif train_file or dev_file:
             if not (train_file and dev_file):
                 _fail("a custom task needs both --train and --dev")
             assert train_file is not None and dev_file is not None
@@ -238,3 +266,75 @@ def versions(task: Annotated[str, typer.Argument()]) -> None:
             _fail(f"no versions of {task!r}", 2)
         for name in found:
             typer.echo(("* " if name == served else "  ") + name)
+
+
+@app.command()
+def transcribe(
+    file: Annotated[Path, typer.Argument(help="WebM/Opus, Ogg/Opus, MP4/AAC or WAV recording.")],
+    language: Annotated[
+        str | None, typer.Option("--language", help="Language code (en, zh, …); detected when omitted.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", help="base (default), tiny.en, a local CTranslate2 model directory or a hub name."
+        ),
+    ] = None,
+    beam_size: Annotated[int, typer.Option("--beam-size", help="1 = greedy, deterministic.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON with language and segments.")] = False,
+) -> None:
+    """Speech to text with Whisper (faster-whisper, int8 on CPU, voice-activity filter on)."""
+    with _errors():
+        from anxin.mind.speech import asr, audio
+
+        if not file.is_file():
+            _fail(f"{file} not found", 2)
+        result = asr.transcribe(audio.load(file), language=language, model=model, beam_size=beam_size)
+    if as_json:
+        _echo_json(result.as_dict())
+        return
+    typer.echo(result.text)
+    typer.secho(
+        f"[{result.language} p={result.language_probability:.2f}, {result.duration:.1f} s, {result.model}]",
+        err=True,
+    )
+
+
+@app.command("analyze-audio")
+def analyze_audio(
+    file: Annotated[Path, typer.Argument(help="WebM/Opus, Ogg/Opus, MP4/AAC or WAV recording.")],
+    language: Annotated[str | None, typer.Option("--language")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Whisper model (see transcribe).")] = None,
+    features: Annotated[bool, typer.Option("--features", help="Include the 88 eGeMAPS values.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a summary.")] = False,
+) -> None:
+    """Transcript, language, text analysis, voice indicators and the fused voice-emotion estimate."""
+    with _errors():
+        from anxin.mind.speech.analysis import analyze_audio as run
+
+        if not file.is_file():
+            _fail(f"{file} not found", 2)
+        result = run(file, language=language, model=model, include_features=features)
+    if as_json:
+        _echo_json(result)
+        return
+    typer.echo(f"transcript ({result['language']}): {result['transcript']}")
+    risk = result["text_analysis"].get("risk", {})
+    typer.echo(f"risk: {risk.get('label')} flag={risk.get('flag')}")
+    typer.echo("voice indicators: " + json.dumps(result["voice"]["indicators"]))
+    if result["fused"]:
+        typer.echo(f"voice emotion (indicator, {result['fused']['mode']}): {result['fused']['label']}")
+
+
+@app.command("extract-emodb")
+def extract_emodb(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding emodb/.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the npz.")] = Path("emodb_egemaps.npz"),
+) -> None:
+    """eGeMAPS features of EmoDB (for `train --backbone voice|fusion --emodb FILE`)."""
+    with _errors():
+        from anxin.mind.datasets import data_dir as resolve
+        from anxin.mind.speech.corpus import extract_emodb as run
+
+        written = run(resolve(data_dir), out)
+    typer.echo(f"wrote {written}")

@@ -24,4 +24,12 @@ def load_predictor(directory: Path) -> PredictorBase:
         from anxin.mind.backends.finetune import FinetuneClassifier
 
         return FinetuneClassifier.load(directory)
+    if backend == "voice":
+        from anxin.mind.speech.fusion import VoiceClassifier
+
+        return VoiceClassifier.load(directory)
+    if backend == "fusion":
+        from anxin.mind.speech.fusion import FusionClassifier
+
+        return FusionClassifier.load(directory)
     raise ValueError(f"unknown backend {backend!r} in {directory / 'config.json'}")
