@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 from anxin.assessments.instruments import Instrument
 from anxin.assessments.models import AssessmentResponse
 from anxin.core.i18n import gettext
+from anxin.core.notify.templates import N_
 
 RESOURCES_URL = "/api/v1/safety/resources"
 RESOURCES_PAGE = "/crisis"
-SCREENING_NOTE = (
+SCREENING_NOTE = N_(
     "This is a screening questionnaire, not a diagnosis. Please talk about your result with your counsellor."
 )
 

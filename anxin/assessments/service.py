@@ -122,7 +122,8 @@ async def submit(
         assignment.status, assignment.completed_at, assignment.response_id = ASSIGNMENT_DONE, now, response.id
     await db.flush()
     await outbox.emit(db, EVENT_RESPONSE_STORED, {"response_id": response.id, "subject_id": subject_id})
-    return Submitted(response, result, hooks.needs_resources(outcomes))
+    # Item 9 shows crisis resources even if no screening handler is registered (or it says less).
+    return Submitted(response, result, hooks.needs_resources(outcomes) or result.risk is not None)
 
 
 async def responses_of(
