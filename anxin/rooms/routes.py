@@ -53,7 +53,7 @@ async def messages(
     ]
 
 
-@router.post("/{room_id}/messages")
+@router.post("/{room_id}/messages", response_model_exclude_none=True)
 async def send(
     room_id: int, body: MessageIn, db: DbSession, actor: UserActor, response: Response
 ) -> StoredOut:
@@ -61,7 +61,10 @@ async def send(
     posted = await service.post_message(db, actor.id, room_id, body.text, body.client_msg_id)
     response.status_code = 201 if posted.created else 200
     return StoredOut(
-        seq=posted.message.seq, client_msg_id=posted.message.client_msg_id, duplicate=not posted.created
+        seq=posted.message.seq,
+        client_msg_id=posted.message.client_msg_id,
+        duplicate=not posted.created,
+        show_resources=True if posted.show_resources else None,
     )
 
 

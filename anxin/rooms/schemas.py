@@ -42,6 +42,8 @@ class StoredOut(BaseModel):
     seq: int
     client_msg_id: str
     duplicate: bool
+    # Present (true) when a screen found risk: show crisis resources (GET /api/v1/safety/resources).
+    show_resources: bool | None = None
 
 
 class MarksIn(BaseModel):

@@ -203,6 +203,8 @@ class MessageView:
 class Posted:
     message: RoomMessage
     created: bool  # False: a resend of a message already stored
+    # A screen of the text found risk: show the sender crisis resources now (core.hooks).
+    show_resources: bool = False
 
 
 def check_client_msg_id(client_msg_id: object) -> str:
@@ -262,13 +264,24 @@ async def post_message(
     )
     db.add(message)
     await db.flush()
+    outcomes: list[hooks.ScreenOutcome] = []
     if text:
-        await hooks.text_written(
+        outcomes = await hooks.text_written(
             db, hooks.TextWritten(author_id=actor_id, surface=SURFACE, ref=str(message.id), text=text)
         )
     await outbox.emit(db, EVENT_MESSAGE_STORED, {"message_id": message.id, "room_id": room.id})
     await outbox.publish(db, channel_of(room.id), message_event(room.id, seq))
-    return Posted(message, created=True)
+    return Posted(message, created=True, show_resources=hooks.needs_resources(outcomes))
+
+
+async def stored_text(db: AsyncSession, message_id: int) -> tuple[int, str] | None:
+    """(sender, text) of a stored text message, for background jobs of modules to the right (the
+    deep analysis); None for a message without text or one that is gone."""
+    message = await db.get(RoomMessage, message_id)
+    if message is None or message.body_sealed is None:
+        return None
+    view = await view_of(db, message)
+    return (message.sender_id, view.text) if view.text is not None else None
 
 
 async def view_of(db: AsyncSession, message: RoomMessage) -> MessageView:

@@ -72,15 +72,16 @@ async def _send(context: realtime.FrameContext, frame: dict[str, Any]) -> None:
         # written with the message publishes the same event again (clients ignore seqs they have),
         # so the event is not lost if this process dies right here.
         await context.hub.publish(service.channel_of(room_id), service.message_event(room_id, seq))
-    context.reply(
-        {
-            "op": "room.stored",
-            "room": room_id,
-            "seq": seq,
-            "client_msg_id": client_msg_id,
-            "duplicate": not posted.created,
-        }
-    )
+    reply: dict[str, Any] = {
+        "op": "room.stored",
+        "room": room_id,
+        "seq": seq,
+        "client_msg_id": client_msg_id,
+        "duplicate": not posted.created,
+    }
+    if posted.show_resources:
+        reply["show_resources"] = True  # the page shows its crisis panel at once
+    context.reply(reply)
 
 
 async def _fetch(context: realtime.FrameContext, frame: dict[str, Any]) -> None:

@@ -1,0 +1,69 @@
+"""Wiring of safety into the platform (imported at start-up by ``modules.load_tasks``): the inline
+screen on every ``text_written`` and ``risk_indicated`` hook call, the paging and escalation jobs,
+the deep analysis of stored room messages and diary notes, and the data-rights handlers."""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from anxin.core import hooks, outbox
+from anxin.privacy import rights
+from anxin.rooms import service as rooms
+from anxin.safety import alerts, analysis, screening
+from anxin.safety import rights as safety_rights
+
+__all__ = ["alerts"]  # imported for its job registrations
+
+DIARY_SURFACE = "diary"
+
+hooks.text_written.register(screening.screen_text)
+hooks.risk_indicated.register(screening.risk_answered)
+
+
+@outbox.subscribe("rooms.message_stored", name="safety.analyze")
+async def analyze_room_message(db: AsyncSession, payload: outbox.Payload) -> None:
+    stored = await rooms.stored_text(db, int(payload["message_id"]))
+    if stored is None:
+        return
+    author_id, text = stored
+    await analysis.analyze_stored(
+        db, subject_id=author_id, source=rooms.SURFACE, ref=str(payload["message_id"]), text=text
+    )
+
+
+@outbox.subscribe("assessments.diary_note_stored", name="safety.analyze")
+async def analyze_diary_note(db: AsyncSession, payload: outbox.Payload) -> None:
+    # assessments (left of safety) offers ``diary_note_text(db, entry_id) -> str | None``.
+    try:
+        service = importlib.import_module("anxin.assessments.service")
+    except ModuleNotFoundError:
+        return
+    read = getattr(service, "diary_note_text", None)
+    if read is None:
+        return
+    text = await read(db, int(payload["entry_id"]))
+    if text:
+        await analysis.analyze_stored(
+            db,
+            subject_id=int(payload["author_id"]),
+            source=DIARY_SURFACE,
+            ref=str(payload["entry_id"]),
+            text=text,
+        )
+
+
+rights.register_personal_data(
+    "safety",
+    export=safety_rights.export_safety,
+    erase=safety_rights.erase_safety,
+    tables=(
+        "risk_flags",
+        "risk_flag_events",
+        "safety_oncall_shifts",
+        "safety_text_analyses",
+        "safety_emergency_contacts",
+        "safety_plans",
+    ),
+)
