@@ -18,6 +18,7 @@ MODULES: tuple[str, ...] = (
     "counselors",
     "commerce",
     "appointments",
+    "content",
     "rooms",
     "assessments",
     "safety",

@@ -1,0 +1,1 @@
+"""Paid knowledge: articles, audio courses with lessons, live events with seats, paid questions."""

@@ -1,0 +1,404 @@
+"""Library pages: browse by topic and author in the reader's language (newest, most bought), an item
+page (preview for everyone, the full text for those entitled), "My library", the lesson player,
+the live-event room and the author's studio. Thin: read the form, call the service, render.
+
+Paying forms carry an idempotency key made when the form is shown, so a double submit pays once;
+the attempt runs in a savepoint, so a refused payment leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from anxin.accounts import service as account_service
+from anxin.accounts.deps import CSRF_FIELD, Actor, CurrentActor, csrf_protect, csrf_token
+from anxin.accounts.models import ROLE_COUNSELLOR, User
+from anxin.accounts.pages import SECURITY_PAGE, sign_in_first
+from anxin.accounts.rendering import render
+from anxin.content import access, buying, comments, events, lessons, reports, service, views
+from anxin.content.errors import NotEntitled
+from anxin.content.models import COURSE, LIVE_EVENT, ContentItem
+from anxin.content.routes import read_upload
+from anxin.content.schemas import BuyIn, ItemIn
+from anxin.core.deps import DbSession
+from anxin.core.errors import AppError, NotFound, ValidationFailed
+from anxin.core.i18n import gettext
+from anxin.core.money import Money, MoneyError
+from anxin.counselors import service as counselors
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _locale(request: Request) -> str:
+    return str(getattr(request.state, "locale", "zh-CN"))
+
+
+def _language(request: Request) -> str:
+    return "zh" if _locale(request).startswith("zh") else "en"
+
+
+def _page(
+    request: Request, template: str, context: dict[str, Any], *, error: AppError | None = None
+) -> HTMLResponse:
+    values: dict[str, Any] = {
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token(request),
+        "errors": {},
+        "new_key": secrets.token_urlsafe(18),
+        "topics": service.TOPICS,
+    }
+    values.update(context)
+    status = 200
+    if error is not None:
+        status = error.status_code
+        values["errors"] = {"form": gettext(_locale(request), error.message, **error.params)}
+    return render(request, template, values, status_code=status)
+
+
+def _gate(request: Request, actor: Actor | None, *roles: str) -> Response | None:
+    if actor is None:
+        return sign_in_first(request)
+    if account_service.needs_mfa_setup(actor.user):
+        return RedirectResponse(SECURITY_PAGE, status_code=303)
+    if roles and actor.role not in roles:
+        raise NotFound()
+    return None
+
+
+def _user(actor: Actor | None) -> User | None:
+    return actor.user if actor is not None else None
+
+
+def _price(item: ContentItem) -> str:
+    return Money(item.amount, item.currency).format() if item.amount else ""
+
+
+def _author_name(names: dict[int, tuple[str, str]], author_id: int, language: str) -> str:
+    en, zh = names.get(author_id, ("", ""))
+    return (zh if language == "zh" else en) or en or zh
+
+
+# ---------------------------------------------------------------- browsing
+
+
+@router.get("/library", response_class=HTMLResponse)
+async def library_page(
+    request: Request,
+    db: DbSession,
+    topic: Annotated[str, Query(max_length=32)] = "",
+    sort: Annotated[str, Query(pattern="^(newest|most_bought)$")] = "newest",
+    author: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    language: Annotated[str, Query(max_length=8)] = "",
+) -> Response:
+    language = language if language in service.LANGUAGES else _language(request)
+    shelf = await service.browse(
+        db,
+        language=language,
+        topic=topic if topic in service.TOPICS else None,
+        author_id=author or None,
+        sort=sort,
+    )
+    rows = [
+        {
+            "item": item,
+            "price": _price(item),
+            "author": _author_name(shelf.authors, item.author_id, language),
+        }
+        for item in shelf.items
+    ]
+    return _page(
+        request,
+        "content/library.html",
+        {"rows": rows, "topic": topic, "sort": sort, "language": language, "author": author},
+    )
+
+
+@router.get("/library/mine", response_class=HTMLResponse)
+async def my_library(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    if (gate := _gate(request, actor)) is not None:
+        return gate
+    assert actor is not None
+    items = await service.library(db, actor.user)
+    return _page(request, "content/mine.html", {"items": items})
+
+
+@router.get("/library/{content_id}", response_class=HTMLResponse)
+async def item_page(content_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    return await _item_page(request, db, actor, content_id)
+
+
+async def _item_page(
+    request: Request,
+    db: DbSession,
+    actor: Actor | None,
+    content_id: int,
+    *,
+    error: AppError | None = None,
+    notice: str = "",
+) -> Response:
+    user = _user(actor)
+    item = await access.access_item(db, user, content_id)
+    out = await views.item_out(db, user, item)
+    lesson_rows = []
+    if item.kind == COURSE:
+        lesson_rows = await views.lessons_out(db, user, item, await service.lessons_of(db, item.id))
+    names = await counselors.names_of(db, [item.author_id])
+    rating, ratings = await comments.rating_of(db, item.id)
+    return _page(
+        request,
+        "content/item.html",
+        {
+            "item": item,
+            "out": out,
+            "price": _price(item),
+            "author": _author_name(names, item.author_id, _language(request)),
+            "lessons": lesson_rows,
+            "comments": await comments.comments_of(db, user, item.id),
+            "rating": rating,
+            "ratings": ratings,
+            "is_client": actor is not None and actor.role == "client",
+            "signed_in": actor is not None,
+            "notice": notice,
+            "seats_left": None if item.capacity is None else item.capacity - item.seats_taken,
+        },
+        error=error,
+    )
+
+
+@router.post("/library/{content_id}/buy", response_class=HTMLResponse)
+async def buy_submit(
+    content_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    expected_amount: Annotated[int, Form(ge=0)] = 0,
+    currency: Annotated[str, Form(max_length=3)] = "CNY",
+    method: Annotated[str, Form(max_length=16)] = "wallet",
+    card_number: Annotated[str, Form(max_length=32)] = "",
+    idempotency_key: Annotated[str, Form(max_length=255)] = "",
+) -> Response:
+    if (gate := _gate(request, actor)) is not None:
+        return gate
+    assert actor is not None
+    try:
+        body = BuyIn(
+            currency=currency, expected_amount=expected_amount, method=method, card_number=card_number or None
+        )
+        async with db.begin_nested():
+            await buying.buy_once(db, actor.user, content_id, idempotency_key, body)
+    except AppError as exc:
+        return await _item_page(request, db, actor, content_id, error=exc)
+    return RedirectResponse(f"/library/{content_id}?bought=1", status_code=303)
+
+
+@router.post("/library/{content_id}/comments", response_class=HTMLResponse)
+async def comment_submit(
+    content_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    text: Annotated[str, Form(max_length=2000)] = "",
+    rating: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    if (gate := _gate(request, actor)) is not None:
+        return gate
+    assert actor is not None
+    try:
+        if not text.strip():
+            raise ValidationFailed("Please write a comment.")
+        async with db.begin_nested():
+            out = await comments.add_comment(
+                db, actor.user, content_id, text, int(rating) if rating.isdigit() and rating != "0" else None
+            )
+    except AppError as exc:
+        return await _item_page(request, db, actor, content_id, error=exc)
+    if out.show_resources:
+        return await _item_page(request, db, actor, content_id, notice="resources")
+    return RedirectResponse(f"/library/{content_id}#comments", status_code=303)
+
+
+# ---------------------------------------------------------------- the player
+
+
+@router.get("/library/lessons/{lesson_id}", response_class=HTMLResponse)
+async def player_page(lesson_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    user = _user(actor)
+    try:
+        lesson, course = await lessons.playable_lesson(db, user, lesson_id)
+    except NotEntitled:
+        if actor is None:
+            return sign_in_first(request)
+        raise
+    out = (await views.lessons_out(db, user, course, [lesson]))[0]
+    siblings = await views.lessons_out(db, user, course, await service.lessons_of(db, course.id))
+    return _page(
+        request,
+        "content/player.html",
+        {"lesson": out, "course": course, "lessons": siblings, "signed_in": user is not None},
+    )
+
+
+# ---------------------------------------------------------------- live-event room
+
+
+@router.get("/library/{content_id}/room", response_class=HTMLResponse)
+async def event_room(content_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    if (gate := _gate(request, actor)) is not None:
+        return gate
+    assert actor is not None
+    item = await events.access_event(db, actor.user, content_id)
+    posts = await events.posts(db, actor.user, item.id)
+    return _page(
+        request, "content/room.html", {"item": item, "posts": posts, "is_host": actor.id == item.author_id}
+    )
+
+
+@router.post("/library/{content_id}/room", response_class=HTMLResponse)
+async def event_room_post(
+    content_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    if (gate := _gate(request, actor)) is not None:
+        return gate
+    assert actor is not None
+    if text.strip():
+        await events.post(db, actor.user, content_id, text)
+    return RedirectResponse(f"/library/{content_id}/room", status_code=303)
+
+
+# ---------------------------------------------------------------- the author's studio
+
+
+def _minor(text: str) -> int:
+    if not text.strip():
+        return 0
+    try:
+        return Money.parse(text.strip(), "CNY").amount
+    except MoneyError:
+        raise ValidationFailed("Please enter an amount like 100.00.") from None
+
+
+async def _studio(
+    request: Request, db: DbSession, actor: Actor, *, error: AppError | None = None
+) -> Response:
+    stats = {row.content_id: row for row in await reports.item_stats(db, actor.user)}
+    items = await service.authored(db, actor.user)
+    return _page(
+        request,
+        "content/studio.html",
+        {"items": items, "stats": stats, "money": lambda amount, cur: Money(amount, cur).format()},
+        error=error,
+    )
+
+
+@router.get("/studio", response_class=HTMLResponse)
+async def studio(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return gate
+    assert actor is not None
+    return await _studio(request, db, actor)
+
+
+@router.post("/studio/items", response_class=HTMLResponse)
+async def studio_create(
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    kind: Annotated[str, Form(max_length=16)] = "article",
+    title: Annotated[str, Form(max_length=200)] = "",
+    topic: Annotated[str, Form(max_length=32)] = "anxiety",
+    language: Annotated[str, Form(max_length=8)] = "zh",
+    summary: Annotated[str, Form(max_length=1000)] = "",
+    preview_md: Annotated[str, Form(max_length=100_000)] = "",
+    body_md: Annotated[str, Form(max_length=200_000)] = "",
+    price: Annotated[str, Form(max_length=20)] = "",
+    capacity: Annotated[str, Form(max_length=6)] = "",
+    starts_at: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return gate
+    assert actor is not None
+    try:
+        try:
+            data = ItemIn(
+                kind=kind,
+                title=title or "-",
+                topic=topic,
+                language=language,
+                summary=summary,
+                preview_md=preview_md,
+                body_md=body_md,
+                amount=_minor(price),
+                capacity=int(capacity) if capacity.isdigit() else None,
+                starts_at=datetime.fromisoformat(starts_at) if starts_at and kind == LIVE_EVENT else None,
+            )
+        except ValueError:
+            raise ValidationFailed() from None
+        if not title.strip():
+            raise ValidationFailed("Please give it a title.")
+        async with db.begin_nested():
+            item = await service.create_item(db, actor.user, data)
+    except AppError as exc:
+        return await _studio(request, db, actor, error=exc)
+    return RedirectResponse(f"/studio#item-{item.id}", status_code=303)
+
+
+@router.post("/studio/items/{content_id}/lessons", response_class=HTMLResponse)
+async def studio_lesson(
+    content_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    audio: Annotated[UploadFile, File()],
+    title: Annotated[str, Form(max_length=200)] = "",
+    notes: Annotated[str, Form(max_length=100_000)] = "",
+    free: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return gate
+    assert actor is not None
+    try:
+        data = await read_upload(audio)
+        async with db.begin_nested():
+            await lessons.add_lesson(
+                db,
+                actor.user,
+                content_id,
+                home=request.app.state.settings.home,
+                title=title,
+                notes_md=notes,
+                free=bool(free),
+                audio=data,
+            )
+    except AppError as exc:
+        return await _studio(request, db, actor, error=exc)
+    return RedirectResponse(f"/studio#item-{content_id}", status_code=303)
+
+
+@router.post("/studio/items/{content_id}/{action}", response_class=HTMLResponse)
+async def studio_action(
+    content_id: RowId,
+    action: Annotated[str, Path(pattern="^(publish|unpublish|delete)$")],
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+) -> Response:
+    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return gate
+    assert actor is not None
+    operation = {"publish": service.publish, "unpublish": service.unpublish, "delete": service.delete}[action]
+    try:
+        async with db.begin_nested():
+            await operation(db, actor.user, content_id)
+    except AppError as exc:
+        return await _studio(request, db, actor, error=exc)
+    return RedirectResponse(f"/studio#item-{content_id}", status_code=303)
