@@ -260,8 +260,9 @@ async def save_diary(request: Request, db: DbSession, actor: CurrentActor) -> Re
     if actor is None:
         return sign_in_first(request)
     form = await request.form()
-    values = {key: str(form.get(key, "")) for key in ("day", "mood", "sleep_hours", "note")}
-    values["emotions"] = [str(code) for code in form.getlist("emotions")]
+    values: dict[str, Any] = {key: str(form.get(key, "")) for key in ("day", "mood", "sleep_hours", "note")}
+    chosen = [str(code) for code in form.getlist("emotions")]
+    values["emotions"] = chosen
     try:
         try:
             day = date.fromisoformat(values["day"])
@@ -274,7 +275,7 @@ async def save_diary(request: Request, db: DbSession, actor: CurrentActor) -> Re
             actor.id,
             day=day,
             mood=mood,
-            emotions=values["emotions"],
+            emotions=chosen,
             sleep_hours=sleep,
             note=values["note"] or None,
             locale=locale(request),
