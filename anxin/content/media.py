@@ -39,7 +39,8 @@ def sniff_audio(data: bytes) -> str:
     raise UploadRejected()
 
 
-def check_upload(data: bytes, *, limit: int = MAX_AUDIO_BYTES) -> str:
+def check_upload(data: bytes, *, limit: int | None = None) -> str:
+    limit = limit if limit is not None else MAX_AUDIO_BYTES
     if len(data) > limit:
         raise UploadTooLarge(params={"limit": limit // (1024 * 1024)})
     if len(data) < 16:

@@ -62,7 +62,8 @@ def _user(actor: Actor | None) -> User | None:
     return actor.user if actor is not None else None
 
 
-async def read_upload(upload: UploadFile, limit: int = media.MAX_AUDIO_BYTES) -> bytes:
+async def read_upload(upload: UploadFile, limit: int | None = None) -> bytes:
+    limit = limit if limit is not None else media.MAX_AUDIO_BYTES
     data = await upload.read(limit + 1)
     if len(data) > limit:
         raise UploadTooLarge(params={"limit": limit // (1024 * 1024)})
