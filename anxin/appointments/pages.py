@@ -12,14 +12,15 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from sqlalchemy import select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from anxin.accounts import service as account_service
 from anxin.accounts.deps import CSRF_FIELD, Actor, CurrentActor, csrf_protect, csrf_token
-from anxin.accounts.models import ROLE_ADMIN, ROLE_CLIENT, ROLE_COUNSELLOR
+from anxin.accounts.models import ROLE_ADMIN, ROLE_CLIENT, ROLE_COUNSELLOR, User
 from anxin.accounts.pages import SECURITY_PAGE, sign_in_first
 from anxin.accounts.rendering import render
-from anxin.appointments import booking, complaints, lifecycle, reviews, terms, views
+from anxin.appointments import booking, care, complaints, lifecycle, reviews, terms, views
 from anxin.commerce.payments import registry
 from anxin.commerce.refunds import policy
 from anxin.core import clock
@@ -118,6 +119,7 @@ async def directory(
     context = {
         "values": values,
         "cards": cards,
+        "changing": request.query_params.get("changing") == "1",
         "specialties": views.options(vocab.SPECIALTIES, locale),
         "languages": views.options(vocab.LANGUAGES, locale),
         "modalities": views.options(vocab.MODALITIES, locale),
@@ -254,6 +256,7 @@ async def _session_rows(
 ) -> list[dict[str, Any]]:
     ids = [row.client_id if counsellor_view else row.counsellor_id for row in rows]
     names = await counselors.names_of(db, ids) if not counsellor_view else {}
+    clients = await _client_names(db, ids, locale) if counsellor_view else {}
     items = []
     for row in rows:
         name_en, name_zh = names.get(row.counsellor_id, ("", ""))
@@ -261,7 +264,9 @@ async def _session_rows(
             {
                 "id": row.id,
                 "when": views.local_time(row.starts_at, zone),
-                "with": name_zh if locale.startswith("zh") else name_en,
+                "with": clients.get(row.client_id, "")
+                if counsellor_view
+                else (name_zh if locale.startswith("zh") else name_en),
                 "modality": gettext(locale, vocab.MODALITIES.get(row.modality, row.modality)),
                 "status": row.status,
                 "status_label": views.status_label(row.status, locale),
@@ -275,14 +280,69 @@ async def _session_rows(
     return items
 
 
+async def _client_names(db: DbSession, client_ids: list[int], locale: str) -> dict[int, str]:
+    """What a counsellor sees of a client: the nickname the client chose, else a number (clients
+    never have to show their real name)."""
+    if not client_ids:
+        return {}
+    rows = await db.execute(select(User.id, User.nickname).where(User.id.in_(set(client_ids))))
+    return {
+        user_id: nickname or gettext(locale, "Client #{number}", number=user_id) for user_id, nickname in rows
+    }
+
+
+RESCHEDULE_DAYS = 14
+RESCHEDULE_CHOICES = 40
+
+
+async def _move_choices(db: DbSession, row: Any, zone: str) -> list[dict[str, str]]:
+    """Free times a confirmed session can move to (only while it is at least 24 hours away)."""
+    now = clock.utcnow()
+    if row.status != "confirmed" or clock.as_utc(row.starts_at) - now < booking.RESCHEDULE_NOTICE:
+        return []
+    slots = await booking.free_slots(db, row.counsellor_id, now, now + timedelta(days=RESCHEDULE_DAYS))
+    return [
+        {"iso": slot.starts_at.isoformat(), "label": views.local_time(slot.starts_at, zone)}
+        for slot in slots[:RESCHEDULE_CHOICES]
+    ]
+
+
+async def _care_rows(db: DbSession, user: User, locale: str) -> list[dict[str, Any]]:
+    rows = await care.relationships_of(db, user)
+    if user.role == ROLE_COUNSELLOR:
+        clients = await _client_names(db, [row.client_id for row in rows], locale)
+        return [
+            {"id": row.id, "with": clients.get(row.client_id, ""), "status": row.status}
+            for row in rows
+            if row.status == "active"
+        ]
+    names = await counselors.names_of(db, [row.counsellor_id for row in rows])
+    items = []
+    for row in rows:
+        name_en, name_zh = names.get(row.counsellor_id, ("", ""))
+        items.append(
+            {
+                "id": row.id,
+                "with": name_zh if locale.startswith("zh") else name_en,
+                "status": row.status,
+                "end_reason": row.end_reason,
+                "referral_note": await care.referral_note(db, user, row),
+            }
+        )
+    return items
+
+
 @router.get("/sessions", response_class=HTMLResponse)
 async def my_sessions(request: Request, db: DbSession, actor: CurrentActor) -> Response:
     if (gate := _gate(request, actor)) is not None:
         return gate
     assert actor is not None
     zone = views.zone_of(request)
+    locale = views.locale_of(request)
     rows = await booking.list_for_client(db, actor.user)
-    items = await _session_rows(db, rows, zone, views.locale_of(request), counsellor_view=False)
+    items = await _session_rows(db, rows, zone, locale, counsellor_view=False)
+    for item, row in zip(items, rows, strict=True):
+        item["moves"] = await _move_choices(db, row, zone)
     return _page(
         request,
         "appointments/sessions.html",
@@ -290,10 +350,61 @@ async def my_sessions(request: Request, db: DbSession, actor: CurrentActor) -> R
             "sessions": items,
             "zone": zone,
             "booked": request.query_params.get("booked") == "1",
+            "moved": request.query_params.get("moved") == "1",
             "complained": request.query_params.get("complained") == "1",
             "complaints": await complaints.mine(db, actor.user),
+            "care": await _care_rows(db, actor.user, locale),
         },
     )
+
+
+@router.post("/sessions/{booking_id}/reschedule")
+async def move_session(
+    booking_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    starts_at: Annotated[str, Form()] = "",
+) -> Response:
+    if (gate := _gate(request, actor, ROLE_CLIENT)) is not None:
+        return gate
+    assert actor is not None
+    await booking.reschedule(db, actor.user, booking_id, _parse_start(starts_at))
+    return RedirectResponse("/sessions?moved=1", status_code=303)
+
+
+@router.post("/care/{relationship_id}/end")
+async def end_care(
+    relationship_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """End the care relationship, or end it to find another counsellor: the client's own data
+    (diary, measures, messages they sent) stays theirs either way."""
+    if (gate := _gate(request, actor, ROLE_CLIENT)) is not None:
+        return gate
+    assert actor is not None
+    await care.end_by_client(db, actor.user, relationship_id, reason=reason)
+    if reason == "change_requested":
+        return RedirectResponse("/counselors?changing=1", status_code=303)
+    return RedirectResponse("/sessions", status_code=303)
+
+
+@router.post("/calendar/care/{relationship_id}/refer")
+async def refer_on(
+    relationship_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return gate
+    assert actor is not None
+    await care.refer(db, actor.user, relationship_id, note=note)
+    return RedirectResponse("/calendar", status_code=303)
 
 
 @router.post("/sessions/{booking_id}/cancel")
@@ -349,9 +460,19 @@ async def counsellor_calendar(request: Request, db: DbSession, actor: CurrentAct
         return gate
     assert actor is not None
     zone = views.zone_of(request)
+    locale = views.locale_of(request)
     rows = await booking.calendar_for_counsellor(db, actor.user)
-    items = await _session_rows(db, rows, zone, views.locale_of(request), counsellor_view=True)
-    return _page(request, "appointments/calendar.html", {"sessions": items, "zone": zone})
+    items = await _session_rows(db, rows, zone, locale, counsellor_view=True)
+    return _page(
+        request,
+        "appointments/calendar.html",
+        {
+            "sessions": items,
+            "zone": zone,
+            "care": await _care_rows(db, actor.user, locale),
+            "complaints": await complaints.mine(db, actor.user),
+        },
+    )
 
 
 @router.post("/calendar/{booking_id}/held")

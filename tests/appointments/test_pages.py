@@ -135,3 +135,106 @@ async def test_a_client_reports_a_problem_and_reviews_from_my_sessions(
     assert [r["rating"] for r in reviews] == [4]
     queue = (await client.get("/api/v1/appointments/admin/complaints", headers=admin.headers)).json()
     assert queue[0]["details"] == "The session started twenty minutes late."
+
+
+async def test_a_client_moves_a_session_and_changes_counsellor_and_a_counsellor_refers_on_from_the_pages(
+    app: FastAPI, client: httpx.AsyncClient, admin: Person
+) -> None:
+    from tests.appointments.conftest import NOW
+    from tests.appointments.support import in_days
+    from tests.appointments.test_booking import book_and_pay
+
+    counsellor = await verified_counsellor(app, admin)
+    me, other = await person(app), await person(app)
+    booking = await book_and_pay(client, app, me, counsellor)
+    await book_and_pay(client, app, other, counsellor, hour=5)
+    async with await browser_for(app, me) as browser, await browser_for(app, counsellor) as their:
+        page = await browser.get("/sessions", headers={"accept-language": "en"})
+        assert f'action="/sessions/{booking["id"]}/reschedule"' in page.text
+        new_start = in_days(NOW, 4, 3).isoformat()
+        assert f'value="{new_start}"' in page.text  # a free time of the same counsellor is offered
+        moved = await browser.post(
+            f"/sessions/{booking['id']}/reschedule",
+            data={"csrf_token": csrf_from(page.text), "starts_at": new_start},
+        )
+        assert moved.status_code == 303 and moved.headers["location"] == "/sessions?moved=1"
+        row = (await client.get(f"/api/v1/appointments/bookings/{booking['id']}", headers=me.headers)).json()
+        assert row["starts_at"].replace("Z", "+00:00") == new_start
+        bad = await browser.post(
+            f"/sessions/{booking['id']}/reschedule",
+            data={"csrf_token": csrf_from(page.text), "starts_at": "not a time"},
+        )
+        assert bad.status_code == 422
+
+        # The counsellor sees both clients by nickname or number, and refers one on with a note.
+        calendar = await their.get("/calendar", headers={"accept-language": "en"})
+        care_ids = re.findall(r'data-care="(\d+)"', calendar.text)
+        assert len(care_ids) == 2
+        mine_care = (await client.get("/api/v1/appointments/care", headers=me.headers)).json()[0]["id"]
+        short = await their.post(
+            f"/calendar/care/{mine_care}/refer", data={"csrf_token": csrf_from(calendar.text), "note": "go"}
+        )
+        assert short.status_code == 422  # too short to help the client
+        referred = await their.post(
+            f"/calendar/care/{mine_care}/refer",
+            data={
+                "csrf_token": csrf_from(calendar.text),
+                "note": "Please see the trauma clinic at City Hospital.",
+            },
+        )
+        assert referred.status_code == 303
+        assert len(re.findall(r'data-care="\d+"', (await their.get("/calendar")).text)) == 1
+        sessions_page = (await browser.get("/sessions", headers={"accept-language": "en"})).text
+        assert "Please see the trauma clinic at City Hospital." in sessions_page
+        assert f'action="/care/{mine_care}/end"' not in sessions_page  # already ended
+
+    async with await browser_for(app, other) as browser:
+        page = await browser.get("/sessions")
+        care_id = re.search(r'data-care="(\d+)" data-status="active"', page.text)
+        assert care_id
+        refused = await browser.post(
+            f"/care/{care_id.group(1)}/end", data={"csrf_token": csrf_from(page.text), "reason": "bored"}
+        )
+        assert refused.status_code == 422
+        changed = await browser.post(
+            f"/care/{care_id.group(1)}/end",
+            data={"csrf_token": csrf_from(page.text), "reason": "change_requested"},
+        )
+        assert changed.status_code == 303 and changed.headers["location"] == "/counselors?changing=1"
+        assert 'data-status="ended"' in (await browser.get("/sessions")).text
+    async with await browser_for(app, me) as stranger:
+        # Another client's relationship is not theirs to end.
+        page = await stranger.get("/sessions")
+        response = await stranger.post(
+            f"/care/{care_id.group(1)}/end",
+            data={"csrf_token": csrf_from(page.text), "reason": "client_ended"},
+        )
+        assert response.status_code == 404
+
+
+async def test_a_counsellor_sees_the_outcome_of_a_report_about_them_but_not_its_details(
+    app: FastAPI, client: httpx.AsyncClient, admin: Person
+) -> None:
+    from tests.appointments.test_booking import book_and_pay
+
+    counsellor = await verified_counsellor(app, admin)
+    me = await person(app)
+    booking = await book_and_pay(client, app, me, counsellor)
+    async with await browser_for(app, me) as browser:
+        page = await browser.get("/sessions")
+        reported = await browser.post(
+            f"/sessions/{booking['id']}/complaint",
+            data={"csrf_token": csrf_from(page.text), "kind": "complaint", "details": "Secret canary words."},
+        )
+        assert reported.status_code == 303
+    queue = (await client.get("/api/v1/appointments/admin/complaints", headers=admin.headers)).json()
+    resolved = await client.post(
+        f"/api/v1/appointments/admin/complaints/{queue[0]['id']}/resolve",
+        json={"outcome": "guidance", "response": "We talked with the counsellor about punctuality."},
+        headers=admin.headers,
+    )
+    assert resolved.status_code == 204
+    async with await browser_for(app, counsellor) as their:
+        calendar = (await their.get("/calendar", headers={"accept-language": "en"})).text
+    assert "We talked with the counsellor about punctuality." in calendar
+    assert "Secret canary words." not in calendar
