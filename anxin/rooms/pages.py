@@ -89,12 +89,12 @@ async def send(
     if actor is None:
         return sign_in_first(request)
     try:
-        await service.post_message(db, actor.id, room_id, text, client_msg_id)
+        posted = await service.post_message(db, actor.id, room_id, text, client_msg_id)
     except AppError as error:
         if error.status_code == 404:
             raise
         return await _room_page(request, db, actor.id, room_id, error=error)
-    return _back(room_id)
+    return _back(room_id, "crisis" if posted.show_resources else None)
 
 
 @router.post("/rooms/{room_id}/notes", response_class=HTMLResponse)

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anxin.core.db import Base
+from anxin.core.notify import N_
 from anxin.core.outbox import BigId
 from anxin.privacy.crypto import Encrypted
 
@@ -123,3 +124,15 @@ class SafetyPlan(Base):
     plan_sealed: Mapped[bytes] = mapped_column(Encrypted())  # JSON of the plan's sections
     updated_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The safety plan's sections and their labels (msgids, translated when rendered).
+PLAN_SECTIONS_LABELS = (
+    (
+        "warning_signs",
+        N_("Warning signs: thoughts, feelings or situations that tell me a crisis may be coming"),
+    ),
+    ("coping_steps", N_("Things I can do on my own to feel calmer")),
+    ("people_and_places", N_("People and places that help me, and people I can ask for help")),
+    ("professionals", N_("Professionals and services I can call")),
+)

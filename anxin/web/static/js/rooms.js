@@ -168,6 +168,8 @@
         if (own && frame.seq === lastSeq + 1) lastSeq = frame.seq;
         else if (frame.seq > lastSeq) fetchMissed();
         showMarks();
+        // A screen found risk in what we wrote: crisis resources at once, on this page.
+        if (frame.show_resources && window.anxinSafety) window.anxinSafety.showCrisisPanel();
         break;
       }
       case "event": onEvent(frame.event || {}); break;
