@@ -54,16 +54,23 @@ def score(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -
     return result
 
 
-def loso(train: SpeechSet, c_grid: Sequence[float] = (0.01, 0.03, 0.1, 0.3, 1.0)) -> dict[str, Any]:
-    """Leave-one-speaker-out UAR of the voice model over the train speakers (C chosen inside each
-    fold on the training speakers' own predictions, so no fold sees its test speaker)."""
+def loso(train: SpeechSet, c: float, class_weight: str | None) -> dict[str, Any]:
+    """Leave-one-speaker-out UAR of the voice model over the train speakers, with the settings
+    chosen on the dev speakers."""
+    from anxin.mind.speech.fusion import _Linear
+
     predictions: list[str] = []
     truth: list[str] = []
     for speaker in sorted(set(train.speakers)):
         held = np.array([s == speaker for s in train.speakers])
         fold_train, fold_test = train.subset(~held), train.subset(held)
-        model = VoiceClassifier(c_grid=tuple(c_grid)).fit(fold_train.samples, fold_train.labels)
-        predictions += model.predict(fold_test.samples)
+        classes = sorted(set(train.labels))
+        y = np.array([classes.index(lb) for lb in fold_train.labels])
+        model = _Linear.fit(
+            np.vstack([s["features"] for s in fold_train.samples]), y, len(classes), c, class_weight
+        )
+        proba = model.proba(np.vstack([s["features"] for s in fold_test.samples]))
+        predictions += [classes[i] for i in proba.argmax(axis=1)]
         truth += fold_test.labels
     return {
         "speakers": len(set(train.speakers)),
@@ -151,7 +158,10 @@ def train_speech(
             metrics["datasets"][name] = {"voice": score(test.labels, predictor.predict(test.samples), labels)}
             log(f"[{task}] test voice: UAR {metrics['datasets'][name]['voice']['uar']}")
     if train_file is None:
-        metrics["loso_train_speakers"] = loso(_join(train, dev))
+        chosen = (
+            predictor.settings_["voice"] if isinstance(predictor, FusionClassifier) else predictor.chosen_
+        )
+        metrics["loso_train_speakers"] = loso(_join(train, dev), chosen["C"], chosen["class_weight"])
         log(f"[{task}] LOSO over train speakers: UAR {metrics['loso_train_speakers']['uar']}")
     manifest = {
         "task": task,

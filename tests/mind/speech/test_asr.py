@@ -96,3 +96,17 @@ def test_cli_transcribe_and_errors(speak: Speaker, tmp_path: Path) -> None:
     assert "Unsupported audio" in refused.output and "Traceback" not in refused.output
     missing = runner.invoke(app, ["mind", "transcribe", str(tmp_path / "none.wav")])
     assert missing.exit_code == 2
+
+
+def test_cli_analyze_audio_json(speak: Speaker, tmp_path: Path) -> None:
+    import json
+
+    wav = tmp_path / "said.wav"
+    wav.write_bytes(speak(ENGLISH[2]))
+    done = CliRunner().invoke(app, ["mind", "analyze-audio", str(wav), "--model", "tiny.en", "--json"])
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.stdout)
+    assert "kill myself" in result["transcript"].lower() and result["language"] == "en"
+    assert result["text_analysis"]["risk"]["flag"] is True
+    assert set(result["voice"]["indicators"]) >= {"speech_rate", "pause_ratio", "pitch_variability"}
+    assert result["fused"]["task"] == "voice_emotion" and result["fused"]["label"]
