@@ -30,7 +30,8 @@ def assert_svg(html: str) -> None:
 async def test_a_client_takes_phq9_on_the_page_and_sees_the_crisis_box(app: FastAPI) -> None:
     me = await person(app)
     async with await browser_for(app, me) as web:
-        form = await web.get("/checkins/phq9", headers={"Accept-Language": "en"})
+        web.headers["Accept-Language"] = "en"
+        form = await web.get("/checkins/phq9")
         assert form.status_code == 200 and "Little interest or pleasure" in form.text
         token = csrf_from(form.text)
         partial = await web.post("/checkins/phq9", data={"csrf_token": token, "item1": "1"})
