@@ -22,6 +22,8 @@ MODULES: tuple[str, ...] = (
     "rooms",
     "assessments",
     "safety",
+    "companion",
+    "matching",
     "web",
 )
 

@@ -1,0 +1,207 @@
+"""HTML pages of the companion (/companion) and the help assistant (/help, /admin/support).
+Thin: read the form, call the service, render. Everything works without JavaScript;
+``/static/js/companion.js`` adds the breathing timer's animation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from anxin.accounts.deps import CurrentActor, csrf_protect
+from anxin.accounts.models import ROLE_ADMIN, ROLE_CLIENT
+from anxin.accounts.pages import page, sign_in_first
+from anxin.companion import help as help_assistant
+from anxin.companion import service
+from anxin.companion.content import lang_of, load
+from anxin.companion.settings import companion_settings
+from anxin.core.deps import DbSession
+from anxin.core.errors import AppError, NotFound
+from anxin.counselors.deps import AuditedDb
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+
+def _locale(request: Request) -> str:
+    return str(getattr(request.state, "locale", request.app.state.settings.default_locale))
+
+
+def _back(conversation_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/companion/{conversation_id}#companion-composer", status_code=303)
+
+
+async def _companion_page(
+    request: Request, db: DbSession, user_id: int, conversation_id: int | None, error: AppError | None = None
+) -> Response:
+    lang = lang_of(_locale(request))
+    conversation = (
+        await service.access_conversation(db, user_id, conversation_id)
+        if conversation_id is not None
+        else await service.latest_conversation(db, user_id)
+    )
+    context: dict[str, Any] = {
+        "conversation": conversation,
+        "messages": await service.history(db, user_id, conversation.id) if conversation else [],
+        "exercises": [(key, item.title(lang), item.summary(lang)) for key, item in load().exercises.items()],
+        "timer": load().exercises["breathing"].steps[0].timer,
+        "pending_record": await service.pending_record(db, conversation) if conversation else False,
+        "show_crisis": await service.last_risk(db, conversation.id) if conversation else False,
+        "safety_plan_url": companion_settings().safety_plan_url,
+        "max_chars": companion_settings().companion_max_message_chars,
+        "saved": request.query_params.get("saved") == "1",
+    }
+    return page(request, "companion/chat.html", context, error=error)
+
+
+@router.get("/companion", response_class=HTMLResponse)
+async def companion_home(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    if actor.role != ROLE_CLIENT:
+        raise NotFound()
+    return await _companion_page(request, db, actor.id, None)
+
+
+@router.get("/companion/{conversation_id}", response_class=HTMLResponse)
+async def conversation_page(
+    conversation_id: int, request: Request, db: DbSession, actor: CurrentActor
+) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    return await _companion_page(request, db, actor.id, conversation_id)
+
+
+@router.post("/companion/new", response_class=HTMLResponse)
+async def new_conversation(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    conversation = await service.start_conversation(db, actor.id, _locale(request))
+    return _back(conversation.id)
+
+
+@router.post("/companion/{conversation_id}/send", response_class=HTMLResponse)
+async def send(
+    conversation_id: int,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    try:
+        await service.post_message(db, actor.id, conversation_id, text)
+    except AppError as error:
+        if error.status_code == 404:
+            raise
+        return await _companion_page(request, db, actor.id, conversation_id, error)
+    return _back(conversation_id)
+
+
+@router.post("/companion/{conversation_id}/exercise", response_class=HTMLResponse)
+async def start_exercise(
+    conversation_id: int,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    exercise: Annotated[str, Form()] = "",
+) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    await service.start_exercise(db, actor.id, conversation_id, exercise)
+    return _back(conversation_id)
+
+
+@router.post("/companion/{conversation_id}/save-record", response_class=HTMLResponse)
+async def save_record(conversation_id: int, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    await service.save_thought_record(db, actor.id, conversation_id)
+    return RedirectResponse(f"/companion/{conversation_id}?saved=1", status_code=303)
+
+
+@router.get("/companion-records", response_class=HTMLResponse)
+async def records_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    fields = load().exercises["thought_record"].steps
+    lang = lang_of(_locale(request))
+    labels = [(step.field, step.say(lang)) for step in fields if step.field]
+    return page(
+        request,
+        "companion/records.html",
+        {"records": await service.thought_records(db, actor.id), "labels": labels},
+    )
+
+
+# ---------------------------------------------------------------- help assistant
+
+
+def _help_context(request: Request) -> dict[str, Any]:
+    lang = lang_of(_locale(request))
+    return {"articles": [(a.slug, a.title(lang)) for a in help_assistant.articles()], "lang": lang}
+
+
+@router.get("/help", response_class=HTMLResponse)
+async def help_home(request: Request) -> Response:
+    return page(request, "companion/help.html", _help_context(request))
+
+
+@router.post("/help/ask", response_class=HTMLResponse)
+async def help_ask(request: Request, question: Annotated[str, Form()] = "") -> Response:
+    context = _help_context(request)
+    context["question"] = question.strip()[: help_assistant.MAX_QUESTION_CHARS]
+    if context["question"]:
+        found = help_assistant.answer(context["question"], _locale(request))
+        context["found"] = found
+    return page(request, "companion/help.html", context)
+
+
+@router.post("/help/support", response_class=HTMLResponse)
+async def help_support(
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    question: Annotated[str, Form()] = "",
+    contact: Annotated[str, Form()] = "",
+) -> Response:
+    context = _help_context(request)
+    try:
+        await help_assistant.create_support_request(
+            db, actor.id if actor else None, question, _locale(request), contact or None
+        )
+    except AppError as error:
+        context["question"] = question
+        return page(request, "companion/help.html", context, error=error, field="question")
+    context["handed_over"] = True
+    return page(request, "companion/help.html", context)
+
+
+@router.get("/help/{slug}", response_class=HTMLResponse)
+async def help_article(slug: str, request: Request) -> Response:
+    article = help_assistant.article(slug)
+    if article is None:
+        raise NotFound()
+    context = _help_context(request)
+    context["article"] = article
+    return page(request, "companion/article.html", context)
+
+
+@router.get("/admin/support", response_class=HTMLResponse)
+async def support_queue(request: Request, db: AuditedDb, actor: CurrentActor) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    if actor.role != ROLE_ADMIN:
+        raise NotFound()
+    return page(
+        request, "companion/support.html", {"requests": await help_assistant.support_requests(db, actor.user)}
+    )
+
+
+@router.post("/admin/support/{request_id}/close", response_class=HTMLResponse)
+async def close_support(request_id: int, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    await help_assistant.close_support_request(db, actor.user, request_id)
+    return RedirectResponse("/admin/support", status_code=303)
