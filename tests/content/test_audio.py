@@ -92,8 +92,13 @@ async def test_uploads_are_checked_and_stored_under_random_names(
     big = await add_lesson(client, author, course_id, free=False, data=tone_wav())
     assert big.status_code == 413 and big.json()["error"]["code"] == "upload_too_large"
     monkeypatch.undo()
-    for data in (b"ID3\x04" + b"\x00" * 60, b"OggS" + b"\x00" * 60, b"\x1a\x45\xdf\xa3" + b"\x00" * 60,
-                 b"\x00\x00\x00\x20ftypM4A " + b"\x00" * 60, tone_wav(0.1)):  # fmt: skip
+    for data in (
+        b"ID3\x04" + b"\x00" * 60,
+        b"OggS" + b"\x00" * 60,
+        b"\x1a\x45\xdf\xa3" + b"\x00" * 60,
+        b"\x00\x00\x00\x20ftypM4A " + b"\x00" * 60,
+        tone_wav(0.1),
+    ):
         assert (await add_lesson(client, author, course_id, free=False, data=data)).status_code == 201
     home: Path = app.state.settings.home
     stored = [p.name for p in (home / "content-media").rglob("*") if p.is_file()]

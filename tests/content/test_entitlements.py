@@ -46,10 +46,14 @@ async def _world(app: FastAPI, client: httpx.AsyncClient, author: Person, admin:
         await top_up(client, people[role])
     asked = await client.post(
         f"{API}/questions",
-        json={"counsellor_id": author.id, "text": "A public question for the matrix", "public": True,
-              "expected_amount": 20_00},
+        json={
+            "counsellor_id": author.id,
+            "text": "A public question for the matrix",
+            "public": True,
+            "expected_amount": 20_00,
+        },
         headers=people["asker"].headers,
-    )  # fmt: skip
+    )
     question_id = asked.json()["id"]
     await client.post(f"{API}/questions/{question_id}/answer", data={"text": ANSWER}, headers=author.headers)
     for role in ("buyer", "refunded"):

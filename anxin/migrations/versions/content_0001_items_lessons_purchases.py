@@ -14,7 +14,7 @@ from alembic import op
 revision = "content_0001"
 down_revision = None
 branch_labels = ("content",)
-depends_on = "accounts_0001"
+depends_on = ("commerce_0001", "counselors_0001", "privacy_0001")
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Stamp = sa.DateTime(timezone=True)
