@@ -68,6 +68,7 @@ class CounsellorCard:
     gender: str
     discount_percent: int
     timezone: str
+    photo_url: str | None = None
 
 
 def card(profile: CounselorProfile, locale: str) -> CounsellorCard:
@@ -99,6 +100,7 @@ def card(profile: CounselorProfile, locale: str) -> CounsellorCard:
         gender=gettext(locale, vocab.GENDERS.get(profile.gender, vocab.GENDERS["other"])),
         discount_percent=profile.first_session_discount_bp // 100,
         timezone=profile.timezone,
+        photo_url=f"/api/v1/counselors/{profile.counsellor_id}/photo" if profile.photo_name else None,
     )
 
 

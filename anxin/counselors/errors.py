@@ -28,3 +28,8 @@ class NotAwaitingDecision(Conflict):
 class DocumentRejected(ValidationFailed):
     code = "document_rejected"
     default_message = "Certificates must be PDF, PNG or JPEG files of at most 5 MB."
+
+
+class PhotoRejected(ValidationFailed):
+    code = "photo_rejected"
+    default_message = "Photos must be JPEG, PNG or WebP images of at most 5 MB."

@@ -51,6 +51,8 @@ class CounselorProfile(Base):
     # Names and bios of both languages, normalised (see ``search.normalise``), for LIKE search.
     search_text: Mapped[str] = mapped_column(Text)
     decision_reason: Mapped[str | None] = mapped_column(String(500))
+    # Random file name of the profile photo under ANXIN_HOME (see ``photos``); None: no photo.
+    photo_name: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

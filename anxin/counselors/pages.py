@@ -22,7 +22,7 @@ from anxin.core.errors import AppError, NotFound, ValidationFailed
 from anxin.core.i18n import gettext
 from anxin.core.money import Money, MoneyError
 from anxin.core.notify.templates import N_
-from anxin.counselors import search, service, vocab
+from anxin.counselors import photos, search, service, vocab
 from anxin.counselors.deps import AuditedDb
 from anxin.counselors.schemas import CredentialIn, ProfileIn, RuleIn
 
@@ -247,6 +247,22 @@ async def upload(
             await service.add_document(
                 db, actor.user, home=request.app.state.settings.home, file_name=file.filename or "", data=data
             )
+    except AppError as exc:
+        return await _answer(request, db, actor, exc)
+    return await _answer(request, db, actor)
+
+
+@router.post(f"{APPLICATION}/photo")
+async def upload_photo(
+    request: Request, db: DbSession, actor: CurrentActor, file: Annotated[UploadFile, File()]
+) -> Response:
+    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return gate
+    assert actor is not None
+    data = await file.read(photos.MAX_PHOTO_BYTES + 1)
+    try:
+        async with db.begin_nested():
+            await photos.set_photo(db, actor.user, home=request.app.state.settings.home, data=data)
     except AppError as exc:
         return await _answer(request, db, actor, exc)
     return await _answer(request, db, actor)

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from anxin.core.config import get_settings
+from anxin.counselors import photos
 from anxin.counselors.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -48,5 +50,10 @@ async def export_counselor(db: AsyncSession, subject_id: int) -> dict[str, Any]:
 
 
 async def erase_counselor(db: AsyncSession, subject_id: int) -> None:
+    # The photo is not sealed (it is public while verified), so its file goes with the rows.
+    photo_name = await db.scalar(
+        select(CounselorProfile.photo_name).where(CounselorProfile.counsellor_id == subject_id)
+    )
+    photos.erase_photo_file(get_settings().home, photo_name)
     for model in MODELS:
         await db.execute(delete(model).where(model.counsellor_id == subject_id))

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from anxin.accounts.deps import Actor, UserActor, csrf_protect, require_role
+from anxin.accounts.deps import Actor, CurrentActor, UserActor, csrf_protect, require_role
 from anxin.accounts.models import ROLE_ADMIN, ROLE_COUNSELLOR
 from anxin.core.deps import DbSession
-from anxin.counselors import service
+from anxin.counselors import photos, service
 from anxin.counselors.deps import AuditedDb
 from anxin.counselors.errors import CounselorNotFound
 from anxin.counselors.schemas import (
@@ -120,6 +120,32 @@ async def upload_document(
         db, actor.user, home=_home(request), file_name=file.filename or "", data=data
     )
     return DocumentOut(id=row.id, content_type=row.content_type, size_bytes=row.size_bytes)
+
+
+@router.put("/me/photo", status_code=204, responses=ERRORS, summary="Upload or replace my profile photo")
+async def upload_photo(
+    request: Request, actor: CounsellorActor, db: DbSession, file: Annotated[UploadFile, File()]
+) -> Response:
+    data = await file.read(photos.MAX_PHOTO_BYTES + 1)
+    await photos.set_photo(db, actor.user, home=_home(request), data=data)
+    return Response(status_code=204)
+
+
+@router.delete("/me/photo", status_code=204, summary="Remove my profile photo")
+async def delete_photo(request: Request, actor: CounsellorActor, db: DbSession) -> Response:
+    await photos.remove_photo(db, actor.user, home=_home(request))
+    return Response(status_code=204)
+
+
+@router.get("/{counsellor_id}/photo", responses=ERRORS, summary="A counsellor's profile photo")
+async def read_photo(
+    counsellor_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+) -> Response:
+    photo = await photos.read_photo(db, actor.user if actor else None, counsellor_id, home=_home(request))
+    return Response(photo.data, media_type=photo.content_type, headers={"X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/documents/{document_id}", responses=ERRORS, summary="A certificate (its owner and admins only)")
