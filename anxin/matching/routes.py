@@ -1,0 +1,28 @@
+"""JSON API of matching (/api/v1/matching). Thin: parse, call one service function, answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from anxin.accounts.deps import UserActor, csrf_protect
+from anxin.core.deps import DbSession
+from anxin.matching import service
+from anxin.matching.schemas import IntakeIn, MatchOut
+from anxin.matching.views import reasons_out
+
+router = APIRouter(prefix="/matching", tags=["matching"], dependencies=[Depends(csrf_protect)])
+
+
+def _locale(request: Request) -> str:
+    return str(getattr(request.state, "locale", request.app.state.settings.default_locale))
+
+
+@router.post("")
+async def match(request: Request, body: IntakeIn, db: DbSession, actor: UserActor) -> list[MatchOut]:
+    """Verified, available counsellors that fit the hard constraints, best first, with reasons.
+    The answers are kept (sealed) so that changing counsellor later starts from them."""
+    intake = body.intake()
+    await service.save_intake(db, actor.id, intake)
+    listed = await service.names(db, await service.match(db, intake, limit=body.limit))
+    locale = _locale(request)
+    return [MatchOut.of(item, locale, intake.modality, reasons_out(item, locale)) for item in listed]

@@ -1,0 +1,14 @@
+"""Wiring of matching into the platform (imported at start-up by ``modules.load_tasks``): the export
+and erase handlers of the client's intake."""
+
+from __future__ import annotations
+
+from anxin.matching import rights as matching_rights
+from anxin.privacy import rights
+
+rights.register_personal_data(
+    "matching",
+    export=matching_rights.export_matching,
+    erase=matching_rights.erase_matching,
+    tables=("matching_intakes",),
+)
