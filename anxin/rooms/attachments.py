@@ -55,7 +55,7 @@ def storage_dir(home: Path) -> Path:
     return folder
 
 
-def _context(room_id: int, storage_name: str) -> str:
+def file_context(room_id: int, storage_name: str) -> str:
     return f"rooms.attachment.file:{room_id}:{storage_name}"
 
 
@@ -84,7 +84,9 @@ async def store(
         name_sealed = await crypto.seal(
             db, crypto.room_owner(room.id), file_name[:200], context=f"rooms.attachment.name:{room.id}"
         )
-    sealed = await crypto.seal(db, crypto.room_owner(room.id), data, context=_context(room.id, storage_name))
+    sealed = await crypto.seal(
+        db, crypto.room_owner(room.id), data, context=file_context(room.id, storage_name)
+    )
     attachment = RoomAttachment(
         room_id=room.id,
         uploader_id=actor_id,
@@ -123,7 +125,7 @@ async def read(
     if not path.exists():
         raise NotFound()
     data = await crypto.unseal_bytes(
-        db, path.read_bytes(), context=_context(attachment.room_id, attachment.storage_name)
+        db, path.read_bytes(), context=file_context(attachment.room_id, attachment.storage_name)
     )
     return attachment, data
 

@@ -114,3 +114,30 @@ class SessionNote(Base):
     counselor_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
     body_sealed: Mapped[bytes] = mapped_column(Encrypted())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+TRANSCRIPT_PENDING = "pending"
+TRANSCRIPT_DONE = "done"
+TRANSCRIPT_FAILED = "failed"
+
+
+class RoomTranscript(Base):
+    """The text of a voice message (sealed with the room's key), written by the worker; and, with the
+    speaker's consent to emotion analysis, the recording's voice indicators (sealed JSON)."""
+
+    __tablename__ = "room_transcripts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("room_messages.id", ondelete="CASCADE"), unique=True
+    )
+    room_id: Mapped[int] = mapped_column(BigId, ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    speaker_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    text_sealed: Mapped[bytes | None] = mapped_column(Encrypted())
+    indicators_sealed: Mapped[bytes | None] = mapped_column(Encrypted())
+    model_version: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

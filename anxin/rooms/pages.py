@@ -16,7 +16,7 @@ from anxin.accounts.deps import CurrentActor, csrf_protect
 from anxin.accounts.pages import page, sign_in_first
 from anxin.core.deps import DbSession
 from anxin.core.errors import AppError
-from anxin.rooms import service
+from anxin.rooms import service, transcripts
 from anxin.rooms.models import STATUS_OPEN, Room
 from anxin.rooms.settings import room_settings
 
@@ -59,8 +59,14 @@ async def _room_page(
         "blocked_by_me": (await service.member_of(db, room.id, actor_id)).blocked_at is not None,
         "call_allowed": await service.call_allowed(db, room),
         "query": query,
-        "results": await service.search(db, actor_id, room.id, query) if query else None,
+        "results": await transcripts.search_with_transcripts(db, actor_id, room.id, query) if query else None,
         "notes": await service.notes(db, actor_id, room.id) if room.counselor_id == actor_id else [],
+        "transcripts": {
+            t.seq: t for t in await transcripts.transcripts_since(db, actor_id, room.id, 0, limit=500)
+        },
+        "voice_points": (
+            await transcripts.voice_indicators(db, actor_id, room.id) if room.counselor_id == actor_id else []
+        ),
         "done": request.query_params.get("done"),
         "max_chars": room_settings().rooms_max_message_chars,
         "new_client_msg_id": secrets.token_hex(16),

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from anxin.core.config import get_settings
 from anxin.privacy import crypto
 from anxin.privacy.rights import JsonData
-from anxin.rooms import attachments, service
+from anxin.rooms import attachments, service, transcripts
 from anxin.rooms.models import Room, RoomAttachment, RoomMessage, RoomReport, SessionNote
 
 
@@ -38,6 +38,10 @@ async def export_rooms(db: AsyncSession, subject_id: int) -> JsonData:
                 "counselor": room.counselor_id,
                 "status": room.status,
                 "messages": messages,
+                "voice_transcripts": [
+                    view.as_frame()
+                    for view in await transcripts.transcripts_since(db, subject_id, room.id, 0, limit=500)
+                ],
                 "notes": notes,
             }
         )

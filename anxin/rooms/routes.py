@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from anxin.accounts.deps import UserActor, csrf_protect
 from anxin.core.deps import DbSession
-from anxin.rooms import attachments, calls, service
+from anxin.rooms import attachments, calls, service, transcripts
 from anxin.rooms.schemas import (
     CallWindowIn,
     IceOut,
@@ -22,6 +22,8 @@ from anxin.rooms.schemas import (
     ReportIn,
     RoomOut,
     StoredOut,
+    TranscriptOut,
+    VoiceIndicatorsOut,
 )
 from anxin.rooms.settings import room_settings
 
@@ -76,7 +78,24 @@ async def marks(room_id: int, body: MarksIn, db: DbSession, actor: UserActor) ->
 
 @router.get("/{room_id}/search")
 async def search(room_id: int, q: str, db: DbSession, actor: UserActor) -> list[MessageOut]:
-    return [MessageOut.of(view) for view in await service.search(db, actor.id, room_id, q)]
+    found = await transcripts.search_with_transcripts(db, actor.id, room_id, q)
+    return [MessageOut.of(view) for view in found]
+
+
+@router.get("/{room_id}/transcripts")
+async def room_transcripts(
+    room_id: int, db: DbSession, actor: UserActor, since: int = 0, limit: int = 200
+) -> list[TranscriptOut]:
+    """What was said in the room's voice messages (written by the worker shortly after each upload)."""
+    views = await transcripts.transcripts_since(db, actor.id, room_id, since, limit=limit)
+    return [TranscriptOut.model_validate(view.as_frame()) for view in views]
+
+
+@router.get("/{room_id}/voice-indicators")
+async def voice_indicators(room_id: int, db: DbSession, actor: UserActor) -> VoiceIndicatorsOut:
+    """The client's voice indicators over time, for the counsellor, with the client's consent."""
+    points = await transcripts.voice_indicators(db, actor.id, room_id)
+    return VoiceIndicatorsOut.of(points)
 
 
 @router.post("/{room_id}/attachments", status_code=201)

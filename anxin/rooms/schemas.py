@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from anxin.core import clock
 from anxin.rooms.service import MessageView
 
 
@@ -77,3 +78,31 @@ class CallWindowIn(BaseModel):
 class IceOut(BaseModel):
     ice_servers: list[dict[str, Any]]
     expires_at: int | None
+
+
+class TranscriptOut(BaseModel):
+    seq: int
+    status: str  # done or failed
+    language: str | None
+    text: str | None
+    error: str | None  # why a recording could not be transcribed (e.g. no_speech)
+
+
+class VoiceIndicatorPointOut(BaseModel):
+    at: str
+    seq: int
+    values: dict[str, float]
+
+
+class VoiceIndicatorsOut(BaseModel):
+    note: str = "Indicators computed from the voice, not a diagnosis."
+    points: list[VoiceIndicatorPointOut]
+
+    @classmethod
+    def of(cls, points: list[Any]) -> VoiceIndicatorsOut:
+        return cls(
+            points=[
+                VoiceIndicatorPointOut(at=clock.as_utc(p.at).isoformat(), seq=p.seq, values=p.values)
+                for p in points
+            ]
+        )

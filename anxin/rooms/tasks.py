@@ -7,9 +7,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.core import outbox, realtime
+from anxin.core.config import get_settings
 from anxin.privacy import rights
 from anxin.rooms import rights as room_rights
-from anxin.rooms import service, socket
+from anxin.rooms import service, socket, transcripts
 
 
 @outbox.subscribe("appointments.booking_confirmed", name="rooms.open_room")
@@ -44,5 +45,12 @@ rights.register_personal_data(
         "room_attachments",
         "room_reports",
         "room_session_notes",
+        "room_transcripts",
     ),
 )
+
+
+@outbox.subscribe(service.EVENT_MESSAGE_STORED, name="rooms.transcribe_voice")
+async def transcribe_voice_message(db: AsyncSession, payload: outbox.Payload) -> None:
+    """Voice messages get their transcript in the worker (whisper takes seconds of CPU)."""
+    await transcripts.transcribe_message(db, get_settings().home, int(payload["message_id"]))

@@ -173,7 +173,7 @@ def _load(location: str, threads: int) -> Any:
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
-        raise SpeechExtraMissing("faster-whisper") from exc
+        raise SpeechExtraMissing(package="faster-whisper") from exc
     return WhisperModel(location, device="cpu", compute_type="int8", cpu_threads=threads)
 
 

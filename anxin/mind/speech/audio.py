@@ -77,7 +77,7 @@ def _decode(data: bytes, limit: float) -> np.ndarray:
     try:
         import av
     except ImportError as exc:
-        raise SpeechExtraMissing("av") from exc
+        raise SpeechExtraMissing(package="av") from exc
     chunks: list[np.ndarray] = []
     total = 0
     cap = int(limit * SAMPLE_RATE)

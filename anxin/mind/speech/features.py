@@ -32,7 +32,7 @@ def _smile() -> Any:
     try:
         import opensmile
     except ImportError as exc:
-        raise SpeechExtraMissing("opensmile") from exc
+        raise SpeechExtraMissing(package="opensmile") from exc
     return opensmile.Smile(
         feature_set=opensmile.FeatureSet.eGeMAPSv02, feature_level=opensmile.FeatureLevel.Functionals
     )

@@ -115,6 +115,7 @@
       } else {
         list.appendChild(messageNode(message, mine));
       }
+      if (message.kind === "voice") showTranscript(message.seq);
       lastSeq = message.seq;
     }
     showMarks();
@@ -177,7 +178,32 @@
     }
   }
 
+  // What was said in a voice message: the worker announces it, the page fetches and shows it.
+  async function showTranscript(seq) {
+    const target = list.querySelector('li[data-seq="' + Number(seq) + '"]');
+    if (!target || target.querySelector(".room-audio") === null) return;
+    const response = await fetch("/api/v1/rooms/" + roomId + "/transcripts?since=" + (Number(seq) - 1) + "&limit=1",
+      { credentials: "same-origin" });
+    if (!response.ok) return;
+    const [heard] = await response.json();
+    if (!heard || heard.seq !== Number(seq)) return;
+    let p = target.querySelector(".room-transcript");
+    if (!p) {
+      p = document.createElement("p");
+      p.className = "room-transcript small"; p.dataset.transcriptFor = String(seq);
+      target.querySelector(".room-audio").after(p);
+    }
+    p.textContent = "";
+    const label = document.createElement("span");
+    label.className = "muted";
+    label.textContent = heard.text ? t("transcript") + ":" : t("untranscribed");
+    p.append(label);
+    if (heard.text) p.append(" " + heard.text);
+    p.hidden = false;
+  }
+
   function onEvent(event) {
+    if (event.type === "transcript") showTranscript(event.seq);
     if (event.type === "message" && event.seq > lastSeq) fetchMissed();
     else if (event.type === "marks" && event.user !== me) {
       theirMarks = { delivered: event.delivered, read: event.read };
