@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 from markupsafe import Markup
 
 WIDTH, HEIGHT = 640, 240
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 16, 16, 40
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 36, 16, 40
 # Band shading by severity (0 best … 4 worst): calm to warm, readable in light and dark themes.
 SEVERITY_FILLS = ("#d9f2e3", "#eef5d6", "#fdf0c8", "#fde0c2", "#f9cfcf")
 
@@ -91,8 +91,11 @@ def line_chart(
             f"<title>{escape(point.label)}: {point.value:g}</title></circle>"
         )
         if index % step == 0 or index == len(points) - 1:
+            # The outermost labels hang inwards so they are never cut at the edges.
+            anchor = "start" if index == 0 and len(points) > 1 else "middle"
+            anchor = "end" if index == len(points) - 1 and len(points) > 1 else anchor
             parts.append(
-                f'<text class="chart-axis" x="{x:.1f}" y="{HEIGHT - PAD_BOTTOM + 18}" text-anchor="middle" '
+                f'<text class="chart-axis" x="{x:.1f}" y="{HEIGHT - PAD_BOTTOM + 18}" text-anchor="{anchor}" '
                 f'font-size="11" fill="currentColor">{escape(point.label)}</text>'
             )
     parts.append("</svg>")

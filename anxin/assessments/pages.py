@@ -393,5 +393,12 @@ async def refer(
         return sign_in_first(request)
     if not _is_counsellor(actor):
         raise NotFound()
-    await counselling.refer(db, actor.id, client_id, reason=reason, service_type=service_type, notes=notes)
+    try:
+        await counselling.refer(
+            db, actor.id, client_id, reason=reason, service_type=service_type, notes=notes
+        )
+    except AppError as error:
+        if error.status_code == 404:
+            raise
+        return await _dashboard(request, db, actor, client_id, error=error)
     return RedirectResponse(f"/counsellor/clients/{client_id}?done=referred", status_code=303)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from anxin.accounts.deps import Actor, UserActor, csrf_protect, require_role
 from anxin.accounts.routes import locale
@@ -65,7 +65,10 @@ async def submit(code: str, body: SubmitIn, request: Request, db: DbSession, act
 
 @router.get("/responses")
 async def my_results(
-    request: Request, db: DbSession, actor: UserActor, instrument_code: str | None = None
+    request: Request,
+    db: DbSession,
+    actor: UserActor,
+    instrument_code: Annotated[str | None, Query(alias="instrument")] = None,
 ) -> list[ResultOut]:
     rows = await service.responses_of(
         db, actor.id, instrument(instrument_code).code if instrument_code else None
@@ -171,7 +174,14 @@ async def client_measures(client_id: int, actor: CounsellorActor, db: AuditedDb)
     """The client's scores and bands over time (audited; only with the client's consent)."""
     rows = await counselling.client_measures(db, actor.id, client_id)
     return [
-        MeasureOut(id=r.id, instrument=r.instrument, score=r.score, band=r.band, at=r.created_at)
+        MeasureOut(
+            id=r.id,
+            instrument=r.instrument,
+            score=r.score,
+            band=r.band,
+            risk_reason=r.risk_reason,
+            at=r.created_at,
+        )
         for r in rows
     ]
 

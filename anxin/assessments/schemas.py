@@ -163,6 +163,7 @@ class MeasureOut(BaseModel):
     instrument: str
     score: int
     band: str
+    risk_reason: str | None  # e.g. "phq9_item9": the answer alone indicates risk
     at: datetime
 
 
