@@ -16,7 +16,7 @@ from anxin.accounts.models import ROLE_ADMIN, ROLE_COUNSELLOR, User
 from anxin.commerce.idempotency import REPLAYED_HEADER, StoredResponse
 from anxin.content import access as content_access
 from anxin.content import buying, comments, events, lessons, media, questions, reports, service, views
-from anxin.content.errors import NotEntitled, RangeNotSatisfiable, UploadTooLarge
+from anxin.content.errors import LessonNotFound, NotEntitled, RangeNotSatisfiable, UploadTooLarge
 from anxin.content.schemas import (
     AnswerIn,
     BuyIn,
@@ -200,7 +200,10 @@ def _media_response(request: Request, key: str, size: int, media_type: str) -> R
         wanted = media.parse_range(request.headers.get("range"), size)
     except RangeNotSatisfiable:
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
-    body = storage_for(request.app.state.settings.home).read(key, wanted.start, wanted.end)
+    try:
+        body = storage_for(request.app.state.settings.home).read(key, wanted.start, wanted.end)
+    except FileNotFoundError:
+        raise LessonNotFound() from None  # the file went missing from storage: say so, never a 500
     headers = {
         "Accept-Ranges": "bytes",
         "Content-Length": str(len(body)),
