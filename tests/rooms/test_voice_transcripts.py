@@ -8,7 +8,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from anxin.core import hooks
@@ -128,6 +130,7 @@ async def test_without_consent_no_indicators_and_silence_is_a_failed_transcript(
     pair = await make_pair(database)
     seq = await send_voice(database, pair, spoken_webm("We walked to the park.", tmp_path), "v-1")
     silent = await send_voice(database, pair, encode(np.zeros(16000, np.float32), "webm"), "v-2")
+
     async def ignore(_channel: str, _event: dict[str, object]) -> None:
         return None
 
@@ -145,3 +148,44 @@ async def test_without_consent_no_indicators_and_silence_is_a_failed_transcript(
         assert len(rows) == 2 and all(r.indicators_sealed is None for r in rows)
         with pytest.raises(NotFound):
             await transcripts.voice_indicators(db, pair.client.user_id, pair.room_id)
+
+
+async def test_upload_over_http_then_both_see_the_transcript(
+    app: object, client: object, settings: object, tmp_path: Path
+) -> None:
+    import httpx
+    from fastapi import FastAPI
+
+    from anxin.core.config import Settings
+
+    assert (
+        isinstance(app, FastAPI) and isinstance(client, httpx.AsyncClient) and isinstance(settings, Settings)
+    )
+    database: Database = app.state.database
+    pair = await make_pair(database)
+    data = spoken_webm("My sister called me yesterday.", tmp_path)
+    upload = await client.post(
+        f"/api/v1/rooms/{pair.room_id}/attachments",
+        files={"file": ("voice.webm", data)},
+        data={"client_msg_id": "voice-1"},
+        headers=pair.client.headers,
+    )
+    assert upload.status_code == 201, upload.text
+
+    async def ignore(_channel: str, _event: dict[str, object]) -> None:
+        return None
+
+    await OutboxRelay(database, publisher=ignore, run_schedules=False).drain()
+    for person in (pair.client, pair.counselor):
+        got = await client.get(f"/api/v1/rooms/{pair.room_id}/transcripts", headers=person.headers)
+        assert got.status_code == 200
+        (heard,) = got.json()
+        assert heard["status"] == "done" and "sister" in heard["text"].lower()
+        page = await client.get(f"/rooms/{pair.room_id}", headers=person.headers)
+        assert page.status_code == 200 and "sister" in page.text.lower() and "room-transcript" in page.text
+    found = await client.get(
+        f"/api/v1/rooms/{pair.room_id}/search", params={"q": "yesterday"}, headers=pair.client.headers
+    )
+    assert [m["kind"] for m in found.json()] == ["voice"]
+    outsider = await client.get(f"/api/v1/rooms/{pair.room_id + 99}/transcripts", headers=pair.client.headers)
+    assert outsider.status_code == 404
