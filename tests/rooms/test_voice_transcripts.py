@@ -151,16 +151,8 @@ async def test_without_consent_no_indicators_and_silence_is_a_failed_transcript(
 
 
 async def test_upload_over_http_then_both_see_the_transcript(
-    app: object, client: object, settings: object, tmp_path: Path
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    import httpx
-    from fastapi import FastAPI
-
-    from anxin.core.config import Settings
-
-    assert (
-        isinstance(app, FastAPI) and isinstance(client, httpx.AsyncClient) and isinstance(settings, Settings)
-    )
     database: Database = app.state.database
     pair = await make_pair(database)
     data = spoken_webm("My sister called me yesterday.", tmp_path)
