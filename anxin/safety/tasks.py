@@ -4,19 +4,17 @@ the deep analysis of stored room messages and diary notes, and the data-rights h
 
 from __future__ import annotations
 
-import importlib
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from anxin.assessments import service as assessments
 from anxin.core import hooks, outbox
+from anxin.core.errors import NotFound
 from anxin.privacy import rights
 from anxin.rooms import service as rooms
 from anxin.safety import alerts, analysis, screening
 from anxin.safety import rights as safety_rights
 
 __all__ = ["alerts"]  # imported for its job registrations
-
-DIARY_SURFACE = "diary"
 
 hooks.text_written.register(screening.screen_text)
 hooks.risk_indicated.register(screening.risk_answered)
@@ -33,24 +31,17 @@ async def analyze_room_message(db: AsyncSession, payload: outbox.Payload) -> Non
     )
 
 
-@outbox.subscribe("assessments.diary_note_stored", name="safety.analyze")
+@outbox.subscribe(assessments.EVENT_DIARY_NOTE_STORED, name="safety.analyze")
 async def analyze_diary_note(db: AsyncSession, payload: outbox.Payload) -> None:
-    # assessments (left of safety) offers ``diary_note_text(db, entry_id) -> str | None``.
+    author_id, entry_id = int(payload["author_id"]), int(payload["entry_id"])
     try:
-        service = importlib.import_module("anxin.assessments.service")
-    except ModuleNotFoundError:
-        return
-    read = getattr(service, "diary_note_text", None)
-    if read is None:
-        return
-    text = await read(db, int(payload["entry_id"]))
-    if text:
+        entry = await assessments.access_diary_entry(db, author_id, entry_id)
+    except NotFound:
+        return  # erased since
+    note = (await assessments.diary_view(db, entry)).note
+    if note:
         await analysis.analyze_stored(
-            db,
-            subject_id=int(payload["author_id"]),
-            source=DIARY_SURFACE,
-            ref=str(payload["entry_id"]),
-            text=text,
+            db, subject_id=author_id, source=assessments.DIARY_SURFACE, ref=str(entry_id), text=note
         )
 
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from anxin.core import hooks
+from anxin.core import clock, hooks
 from anxin.privacy import consent
 from anxin.safety import analysis, regression
 from anxin.safety.models import TextAnalysis
@@ -122,3 +122,21 @@ async def test_review_exports_deidentified_text_with_consent(
     case = json.loads(lines[-1])
     assert "13812345678" not in case["text"] and "[PHONE]" in case["text"] and case["lang"] == "en"
     assert regression.SETS == ("must_catch", "hard_negatives")
+
+
+async def test_diary_notes_are_analysed_and_screened(app: FastAPI) -> None:
+    from anxin.assessments import service as assessments
+
+    database = app.state.database
+    care = await make_care(database)
+    await grant(database, care.client.user_id, consent.AI_EMOTION_ANALYSIS)
+    async with database.transaction() as db:
+        saved = await assessments.save_diary(
+            db, care.client.user_id, day=clock.utcnow().date(), mood=2, note=HIGH_RISK
+        )
+    assert saved.show_resources
+    await app.state.relay.drain()
+    (row,) = await _analyses(app)
+    (flag,) = await flags(database)
+    assert (row.source, flag.source, flag.ref) == ("diary", "diary", row.ref)
+    assert "risk" not in row.model_versions  # emotion consent only: the risk model's result is not kept

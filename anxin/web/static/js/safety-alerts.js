@@ -35,6 +35,13 @@
     if (response.ok) show(await response.json());
   }
 
+  async function catchUp() {
+    const response = await fetch("/api/v1/safety/flags", { credentials: "same-origin" });
+    if (!response.ok) return;
+    const flags = await response.json();
+    flags.reverse().forEach(show);
+  }
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/api/v1/realtime");
@@ -46,8 +53,9 @@
       let frame;
       try { frame = JSON.parse(message.data); } catch (error) { return; }
       if (frame.op === "ping") socket.send(JSON.stringify({ op: "pong" }));
-      else if (frame.op === "subscribed") root.dataset.live = "true";
-      else if (frame.op === "resync") location.reload();
+      // After any (re)connect or resync, catch up over HTTP: an alert published while this socket
+      // was away (a server restart) still appears at once.
+      else if (frame.op === "subscribed" || frame.op === "resync") { root.dataset.live = "true"; catchUp(); }
       else if (frame.op === "event" && frame.event && frame.event.type === "risk_alert") onAlert(frame.event.flag);
     });
     socket.addEventListener("close", () => {

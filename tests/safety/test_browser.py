@@ -1,0 +1,79 @@
+"""In real headless Chromium: a client writes a high-risk message in their room and at once sees the
+crisis panel with their region's lines on the same page; the counsellor's alert list, open in another
+browser, shows the new alert live."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from anxin.core.db import Database
+from anxin.main import create_app
+from tests.conftest import make_settings
+from tests.safety.support import HIGH_RISK, Care, make_care
+from tests.support.live_server import live_server
+
+pytestmark = pytest.mark.browser
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Playwright's sync API owns this thread's event loop; database set-up runs in another thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def prepare(database_url: str) -> Care:
+    database = Database(database_url)
+    try:
+        return await make_care(database)
+    finally:
+        await database.dispose()
+
+
+def test_sender_sees_resources_and_counsellor_gets_the_alert_live(
+    browser: Browser, sqlite_url: str, tmp_path: Path
+) -> None:
+    care = run_async(prepare(sqlite_url))
+    app = create_app(make_settings(tmp_path, sqlite_url))
+    with live_server(app) as url:
+        contexts = []
+        try:
+            counsellor_context = browser.new_context(base_url=url, locale="en-US")
+            counsellor_context.add_cookies(
+                [{"name": "anxin_session", "value": care.counsellor.token, "url": url}]
+            )
+            contexts.append(counsellor_context)
+            alerts = counsellor_context.new_page()
+            alerts.goto("/safety/alerts")
+            alerts.wait_for_function(
+                "() => document.getElementById('safety-alerts').dataset.live === 'true'", timeout=15000
+            )
+            expect(alerts.locator("#safety-alert-list li[data-flag]")).to_have_count(0)
+
+            client_context = browser.new_context(base_url=url, locale="en-US")
+            client_context.add_cookies([{"name": "anxin_session", "value": care.client.token, "url": url}])
+            contexts.append(client_context)
+            room = client_context.new_page()
+            room.goto(f"/rooms/{care.room_id}")
+            room.wait_for_function("() => window.anxinRoom && window.anxinRoom.isReady()", timeout=15000)
+            expect(room.locator("#safety-crisis-panel")).to_be_hidden()
+            room.fill("#field-text", HIGH_RISK)
+            room.press("#field-text", "Enter")
+
+            panel = room.locator("#safety-crisis-panel")
+            expect(panel).to_be_visible(timeout=5000)
+            expect(panel.locator("a.phone").first).to_have_text("988")  # en-US: the US lines, from the API
+            assert room.url.endswith(f"/rooms/{care.room_id}")  # never left the page
+
+            expect(alerts.locator("#safety-alert-list li[data-flag]")).to_have_count(1, timeout=5000)
+            expect(alerts.locator("#safety-alerts-live")).to_be_visible()
+        finally:
+            for context in contexts:
+                context.close()
