@@ -109,13 +109,21 @@ async def checkins(request: Request, db: DbSession, actor: CurrentActor) -> Resp
 # ---------------------------------------------------------------- client: sharing
 
 
+async def _sharing_page(
+    request: Request, db: DbSession, actor: Actor, shared: dict[str, bool], *, saved: bool
+) -> HTMLResponse:
+    reads = [
+        {"entry": entry, "who": await _name(db, entry.actor_id) if entry.actor_id else None}
+        for entry in await sharing.reads_of(db, actor.id)
+    ]
+    return page(request, "assessments/sharing.html", {"shared": shared, "saved": saved, "reads": reads})
+
+
 @router.get("/checkins/sharing", response_class=HTMLResponse, name="sharing_page")
 async def sharing_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
     if actor is None:
         return sign_in_first(request)
-    return page(
-        request, "assessments/sharing.html", {"shared": await sharing.status(db, actor.id), "saved": False}
-    )
+    return await _sharing_page(request, db, actor, await sharing.status(db, actor.id), saved=False)
 
 
 @router.post("/checkins/sharing", response_class=HTMLResponse)
@@ -130,7 +138,7 @@ async def save_sharing(
         return sign_in_first(request)
     wanted = {ITEM_MEASURES: measures == "on", ITEM_DIARY: diary == "on"}
     shared = await sharing.set_sharing(db, actor.id, wanted, channel="web")
-    return page(request, "assessments/sharing.html", {"shared": shared, "saved": True})
+    return await _sharing_page(request, db, actor, shared, saved=True)
 
 
 def _form_context(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.assessments.models import ITEM_TYPES, SharingChoice
 from anxin.core import clock
-from anxin.privacy import consent
+from anxin.privacy import audit, consent
 
 PURPOSE = consent.SHARE_MEASURES_WITH_COUNSELLOR
 
@@ -58,3 +58,12 @@ async def set_sharing(
     elif granted:
         await consent.withdraw(db, client_id, PURPOSE, channel=channel)
     return await status(db, client_id)
+
+
+READ_ACTIONS = ("assessments.measures_read", "assessments.diary_read")
+
+
+async def reads_of(db: AsyncSession, client_id: int, *, limit: int = 20) -> list[audit.AccessEntry]:
+    """When a counsellor last looked at what the client shares, newest first (from the audit log)."""
+    entries = await audit.who_read_my_record(db, client_id, limit=200)
+    return [entry for entry in entries if entry.action in READ_ACTIONS][:limit]
