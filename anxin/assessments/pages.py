@@ -236,6 +236,16 @@ async def _diary_page(
     entries = await service.diary_entries(db, actor.id, since=clock.utcnow().date() - timedelta(days=400))
     recent = [await service.diary_view(db, entry) for entry in entries[-14:]]
     today = clock.utcnow().date()
+    latest = recent[-1] if recent else None
+    if values is None and latest is not None and latest.day == today:
+        # Today's entry is already there: the form opens with it, so saving again edits it.
+        values = {
+            "day": today.isoformat(),
+            "mood": latest.mood,
+            "sleep_hours": "" if latest.sleep_hours is None else f"{latest.sleep_hours:g}",
+            "note": latest.note or "",
+            "emotions": latest.emotions,
+        }
     context = {
         "period": period,
         "chart": _mood_chart(entries, period, lang),

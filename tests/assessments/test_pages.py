@@ -70,6 +70,8 @@ async def test_the_diary_page_saves_and_shows_trends(app: FastAPI) -> None:
             },
         )
         assert saved.status_code == 200 and "data-crisis-box" not in saved.text
+        again = await web.get("/diary")
+        assert 'value="calm" checked' in again.text and 'value="8"' in again.text
         assert_svg(saved.text)
         monthly = await web.get("/diary?period=month")
         assert_svg(monthly.text)
