@@ -136,3 +136,27 @@ async def test_sharing_and_the_counsellors_dashboard(app: FastAPI) -> None:
     async with await browser_for(app, me) as web:
         assert (await web.get(f"/counsellor/clients/{me.id}")).status_code == 404
         assert (await web.get("/counsellor/clients")).status_code == 403
+
+
+async def test_a_module_to_the_right_adds_a_dashboard_section(app: FastAPI) -> None:
+    """How safety adds "recent risk flags" without assessments importing it."""
+    from anxin.assessments import counselling
+
+    me, counsellor = await care_pair(app)
+    stranger = await person(app, "counsellor")
+    calls: list[tuple[int, int]] = []
+
+    async def provider(db: object, counsellor_id: int, client_id: int) -> counselling.DashboardSection:
+        calls.append((counsellor_id, client_id))
+        return counselling.DashboardSection("assessments/_crisis_box.html", {"kind": "test"})
+
+    counselling.register_dashboard_section(provider)
+    try:
+        async with await browser_for(app, counsellor) as web:
+            dash = await web.get(f"/counsellor/clients/{me.id}")
+            assert dash.status_code == 200 and "data-crisis-box" in dash.text
+        async with await browser_for(app, stranger) as web:
+            assert (await web.get(f"/counsellor/clients/{me.id}")).status_code == 404
+    finally:
+        counselling.dashboard_sections.remove(provider)
+    assert calls == [(counsellor.id, me.id)]
