@@ -13,7 +13,7 @@ from anxin.core.i18n import gettext
 from anxin.core.notify.templates import N_
 
 RESOURCES_URL = "/api/v1/safety/resources"
-RESOURCES_PAGE = "/crisis"
+RESOURCES_PAGE = "/safety/resources"
 SCREENING_NOTE = N_(
     "This is a screening questionnaire, not a diagnosis. Please talk about your result with your counsellor."
 )
