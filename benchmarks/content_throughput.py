@@ -1,0 +1,348 @@
+"""Article page and audio range-request throughput and latency on PostgreSQL.
+
+Starts `anxin serve` against a throwaway PostgreSQL database holding 1,000 items (articles and
+courses with one audio lesson each) and 10,000 entitlements (100 readers × 100 purchases), then
+runs N concurrent readers for S seconds per phase:
+
+* ``page``:  GET /library/<id> as a signed-in reader (cookie session) for a random item they own
+  (the entitlement check, Markdown rendered and sanitised from cache, the full page shell);
+* ``audio``: GET /api/v1/content/media/<lesson>?t=<signed token> with ``Range: bytes=a-b`` (64 KiB
+  at a random offset) for a lesson of a course the reader owns (signature, entitlement, file read).
+
+Entitlements are seeded in bulk with SQL (orders marked fulfilled with purchase rows; no ledger
+postings), since the benchmark measures reads; a few items are bought through the real service
+first so the shapes match.
+
+Run: .venv/bin/python -m benchmarks.content_throughput [--clients 32] [--seconds 15] [--workers 1]
+     [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--revision heads]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks.purchase import admin_connect, free_port, percentile
+
+ITEMS, READERS, OWNED, AUTHORS = 1_000, 100, 100, 20
+COURSE_EVERY = 10  # every tenth item is a course with one lesson
+CHUNK = 64 * 1024
+
+
+def audio_bytes(seconds: float = 30.0) -> bytes:
+    from anxin.content.demo import tone
+
+    return tone(seconds=seconds)
+
+
+async def seed(home: Path, database_url: str) -> tuple[list[tuple[str, int, list[int], list[int]]], int]:
+    """Readers as (cookie token, user id, owned article ids, owned lesson ids); the audio size."""
+    os.environ["ANXIN_TEST_FAST_HASH"] = "1"
+    from sqlalchemy import insert
+
+    from anxin.accounts import keys, mfa, sessions
+    from anxin.accounts import service as accounts
+    from anxin.accounts.models import SESSION_COOKIE
+    from anxin.commerce.models import Order
+    from anxin.content.models import ContentItem, Lesson, Purchase
+    from anxin.content.storage import storage_for
+    from anxin.core import clock
+    from anxin.core.config import Settings
+    from anxin.core.db import Database
+    from anxin.modules import load_tasks
+
+    load_tasks()
+    settings = Settings(home=home, database_url=database_url)  # type: ignore[call-arg]
+    keys.use_settings(settings)
+    database = Database(database_url)
+    rng = random.Random(7)
+    data = audio_bytes()
+    store = storage_for(home)
+    now = clock.utcnow()
+    readers: list[tuple[str, int, list[int], list[int]]] = []
+    try:
+        async with database.transaction() as db:
+            authors = []
+            for n in range(AUTHORS):
+                user = await accounts.create_confirmed_user(
+                    db,
+                    email=f"a{n}@bench.invalid",
+                    password=f"bench pass {secrets.token_hex(4)}",
+                    role="counsellor",
+                )
+                await accounts.enable_totp_with_secret(db, user, mfa.new_secret())
+                authors.append(user.id)
+            items = []
+            for n in range(ITEMS):
+                course = n % COURSE_EVERY == 0
+                row = ContentItem(
+                    kind="course" if course else "article",
+                    author_id=authors[n % AUTHORS],
+                    status="published",
+                    topic="sleep",
+                    language="zh" if n % 2 else "en",
+                    title=f"Item {n}",
+                    summary="A benchmark item.",
+                    preview_md=f"## Item {n}\n\nA **free** part with a [link](https://example.org).",
+                    body_md=f"The paid part of item {n}.\n\n" + "- a point to remember\n" * 40,
+                    currency="CNY",
+                    amount=10_00,
+                    catalog_item_id=None,
+                    seats_taken=0,
+                    sales=0,
+                    created_at=now,
+                    published_at=now,
+                )
+                db.add(row)
+                items.append(row)
+            await db.flush()
+            lesson_of: dict[int, int] = {}
+            for row in items:
+                if row.kind == "course":
+                    lesson = Lesson(
+                        course_id=row.id,
+                        position=1,
+                        title="Lesson",
+                        notes_md="Notes",
+                        free=False,
+                        storage_key=store.put(data),
+                        media_type="audio/wav",
+                        size=len(data),
+                        listens=0,
+                        created_at=now,
+                    )
+                    db.add(lesson)
+                    await db.flush()
+                    lesson_of[row.id] = lesson.id
+            for n in range(READERS):
+                user = await accounts.create_confirmed_user(
+                    db,
+                    email=f"r{n}@bench.invalid",
+                    password=f"bench pass {secrets.token_hex(4)}",
+                    role="client",
+                )
+                token, _ = await sessions.start(db, user, kind=SESSION_COOKIE, user_agent="benchmark")
+                owned = rng.sample(items, OWNED)
+                order_ids = (
+                    await db.scalars(
+                        insert(Order).returning(Order.id),
+                        [
+                            {
+                                "kind": "purchase",
+                                "client_id": user.id,
+                                "item_id": None,
+                                "item_type": item.kind,
+                                "seller_id": item.author_id,
+                                "currency": "CNY",
+                                "amount": 10_00,
+                                "status": "fulfilled",
+                                "payment_method": "wallet",
+                                "commission_bp": 3000,
+                                "refund_policy": {},
+                                "consumed_bp": 0,
+                                "captured_amount": 10_00,
+                                "refunded_amount": 0,
+                                "allocated_gross": 0,
+                                "allocated_fee": 0,
+                                "refunded_after_allocation": 0,
+                                "fee_refunded": 0,
+                                "net_refunded_from_pending": 0,
+                                "created_at": now,
+                            }
+                            for item in owned
+                        ],
+                    )
+                ).all()
+                await db.execute(
+                    insert(Purchase),
+                    [
+                        {
+                            "client_id": user.id,
+                            "content_id": item.id,
+                            "order_id": order_id,
+                            "seat_held": False,
+                            "created_at": now,
+                        }
+                        for item, order_id in zip(owned, order_ids, strict=True)
+                    ],
+                )
+                readers.append(
+                    (
+                        token,
+                        user.id,
+                        [item.id for item in owned if item.kind == "article"],
+                        [lesson_of[item.id] for item in owned if item.kind == "course"],
+                    )
+                )
+    finally:
+        await database.dispose()
+    return readers, len(data)
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its children (the web processes), from /proc."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if pid == root or parent == root:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def start_server(home: Path, database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
+    env.update(
+        {
+            "ANXIN_HOME": str(home),
+            "ANXIN_DATABASE_URL": database_url,
+            "ANXIN_LOG_LEVEL": "WARNING",
+            "ANXIN_ENVIRONMENT": "development",
+        }
+    )
+    if workers > 1:
+        env["ANXIN_REDIS_URL"] = os.environ.get("ANXIN_REDIS_URL", "redis://127.0.0.1:6379/0")
+        env["ANXIN_REDIS_NAMESPACE"] = f"bench{secrets.token_hex(3)}"
+    anxin = Path(sys.executable).with_name("anxin")
+    process = subprocess.Popen(
+        [str(anxin), "serve", "--port", str(port), "--no-migrate", "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("anxin serve did not become ready")
+
+
+async def run_phase(
+    base: str,
+    readers: list[tuple[str, int, list[int], list[int]]],
+    phase: str,
+    clients: int,
+    seconds: float,
+    audio_size: int,
+) -> tuple[list[float], dict[int, int]]:
+    from anxin.content import media
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    stop = time.perf_counter() + seconds
+
+    async def reader(n: int) -> None:
+        token, user_id, articles, lessons = readers[n % len(readers)]
+        rng = random.Random(n)
+        links = {lesson: media.lesson_url(lesson, user_id) for lesson in lessons}
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        async with httpx.AsyncClient(
+            base_url=base, cookies={"anxin_session": token}, limits=limits, timeout=30
+        ) as http:
+            while time.perf_counter() < stop:
+                if phase == "page":
+                    url, headers = f"/library/{rng.choice(articles)}", {"accept-language": "en"}
+                else:
+                    start = rng.randrange(0, audio_size - CHUNK)
+                    url, headers = links[rng.choice(lessons)], {"Range": f"bytes={start}-{start + CHUNK - 1}"}
+                began = time.perf_counter()
+                response = await http.get(url, headers=headers)
+                latencies.append(time.perf_counter() - began)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                if phase == "page" and "The paid part" not in response.text:
+                    statuses[-1] = statuses.get(-1, 0) + 1  # an entitled reader did not get the text
+
+    await asyncio.gather(*(reader(n) for n in range(clients)))
+    return latencies, statuses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--revision", default="heads", help="schema revisions to apply, comma-separated (default: every head)"
+    )
+    args = parser.parse_args()
+
+    from anxin.core.migrate import upgrade
+
+    name = f"anxin_bench_{secrets.token_hex(4)}"
+    database_url = (
+        args.postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
+    )
+    home = Path(tempfile.mkdtemp(prefix="anxin-bench-"))
+    with admin_connect(args.postgres) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    server = None
+    results = {}
+    cpu: dict[str, float] = {}
+    try:
+        for revision in args.revision.split(","):
+            upgrade(database_url, revision.strip())
+        readers, audio_size = asyncio.run(seed(home, database_url))
+        port = free_port()
+        server = start_server(home, database_url, port, args.workers)
+        base = f"http://127.0.0.1:{port}"
+        asyncio.run(run_phase(base, readers, "page", 4, 2.0, audio_size))  # warm-up
+        for phase in ("page", "audio"):
+            cpu_before = tree_cpu_seconds(server.pid)
+            results[phase] = asyncio.run(
+                run_phase(base, readers, phase, args.clients, args.seconds, audio_size)
+            )
+            cpu[phase] = tree_cpu_seconds(server.pid) - cpu_before
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        with admin_connect(args.postgres) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(home, ignore_errors=True)
+
+    load = os.getloadavg()
+    print(
+        f"content reads on PostgreSQL: {ITEMS} items, {READERS * OWNED} entitlements, "
+        f"{args.clients} concurrent readers, {args.workers} web process(es), {args.seconds:.0f} s per phase; "
+        f"load average {load[0]:.1f}"
+    )
+    for phase, (latencies, statuses) in results.items():
+        ok = statuses.get(200, 0) + statuses.get(206, 0)
+        print(
+            f"  {phase:<5}: {ok / args.seconds:7.1f} req/s, "
+            f"p50 {percentile(latencies, 0.5) * 1000:6.1f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:6.1f} ms, "
+            f"mean {statistics.mean(latencies) * 1000:6.1f} ms; "
+            f"answers {dict(sorted(statuses.items()))}"
+        )
+        per_request = cpu[phase] / max(1, len(latencies)) * 1000
+        print(
+            f"         server CPU {per_request:.1f} ms per request "
+            f"(so about {1000 / per_request:.0f} req/s per fully free core)"
+        )
+
+
+if __name__ == "__main__":
+    main()
