@@ -120,8 +120,12 @@ async def client_diary(db: AsyncSession, counsellor_id: int, client_id: int) -> 
 # ---------------------------------------------------------------- assignments
 
 
-async def assign(db: AsyncSession, counsellor_id: int, client_id: int, code: str) -> AssessmentAssignment:
-    """Ask the client to take a questionnaire (one open task per questionnaire is enough)."""
+async def assign(
+    db: AsyncSession, counsellor_id: int, client_id: int, code: str, *, notify_client: bool = True
+) -> AssessmentAssignment:
+    """Ask the client to take a questionnaire (one open task per questionnaire is enough).
+
+    The client is told now and reminded later; demo data leaves the telling out."""
     await access_client(db, counsellor_id, client_id)
     spec = instrument(code)
     existing = await db.scalar(
@@ -142,6 +146,8 @@ async def assign(db: AsyncSession, counsellor_id: int, client_id: int, code: str
     )
     db.add(row)
     await db.flush()
+    if not notify_client:
+        return row
     params = {"assignment_id": row.id, "instrument": spec.code}
     await notify.notify_user(db, client_id, ASSIGNED, params, channels=(notify.IN_APP, notify.EMAIL))
     await outbox.enqueue(

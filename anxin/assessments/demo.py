@@ -73,6 +73,6 @@ async def seed_assessments(db: AsyncSession) -> list[str]:
             db, client, day=today - timedelta(days=days_ago), mood=mood, emotions=["calm"], sleep_hours=7
         )
     await sharing.set_sharing(db, client, {ITEM_MEASURES: True, ITEM_DIARY: True}, channel="cli")
-    await counselling.assign(db, counsellor, client, "who5")
+    await counselling.assign(db, counsellor, client, "who5", notify_client=False)
     await db.flush()
     return lines
