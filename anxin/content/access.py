@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from anxin.accounts.models import ROLE_ADMIN, User
 from anxin.commerce import orders
 from anxin.commerce.models import Order
-from anxin.content.errors import ContentNotFound, LessonNotFound, QuestionNotFound
+from anxin.content.errors import ContentNotFound, LessonNotFound, NotEntitled, QuestionNotFound
 from anxin.content.models import ANSWERED, DELETED, PUBLISHED, ContentItem, Lesson, Purchase, Question, Unlock
 
 ENTITLING = (orders.PAID, orders.FULFILLED)
@@ -77,6 +77,36 @@ async def can_play(db: AsyncSession, user: User | None, lesson: Lesson, course: 
     if lesson.free and course.status == PUBLISHED:
         return True
     return await can_read(db, user, course)
+
+
+async def playable_media(db: AsyncSession, listener_id: int, lesson_id: int) -> Lesson:
+    """The audio endpoint's form of :func:`access_lesson` + :func:`can_play`, in one round trip
+    (the listener comes from the signed link; 0 = signed out). Same rules; the entitlement matrix
+    test runs both paths."""
+    bought = (
+        select(Purchase.id)
+        .join(Order, Order.id == Purchase.order_id)
+        .where(Purchase.client_id == listener_id, Purchase.content_id == Lesson.course_id)
+        .where(Order.status.in_(ENTITLING))
+        .exists()
+    )
+    row = (
+        await db.execute(
+            select(Lesson, ContentItem.status, ContentItem.author_id, ContentItem.amount, User.role, bought)
+            .join(ContentItem, ContentItem.id == Lesson.course_id)
+            .outerjoin(User, User.id == listener_id)
+            .where(Lesson.id == lesson_id)
+        )
+    ).first()
+    if row is None:
+        raise LessonNotFound()
+    lesson, status, author_id, amount, role, has_bought = row
+    staff = listener_id != 0 and (author_id == listener_id or role == ROLE_ADMIN)
+    if status == DELETED or (status != PUBLISHED and not staff and not has_bought):
+        raise LessonNotFound()
+    if staff or has_bought or (status == PUBLISHED and (lesson.free or amount == 0)):
+        return lesson
+    raise NotEntitled()
 
 
 async def access_question(db: AsyncSession, user: User | None, question_id: int) -> Question:

@@ -121,12 +121,10 @@ async def positions_of(db: AsyncSession, user: User | None, lesson_ids: list[int
     return {int(lesson_id): int(seconds) for lesson_id, seconds in rows.all()}
 
 
-async def media_of(db: AsyncSession, lesson_id: int, token: str, listener: User | None) -> Lesson:
-    """For the audio endpoint: the token names the listener, and the entitlement is checked now."""
+async def media_of(db: AsyncSession, lesson_id: int, token: str) -> Lesson:
+    """For the audio endpoint: the signed token names the listener; the entitlement is checked now."""
     listener_id = media.verify("lesson", lesson_id, token)
-    if listener_id != (listener.id if listener is not None else 0):
-        listener = await db.get(User, listener_id) if listener_id else None
-    lesson, _ = await playable_lesson(db, listener, lesson_id)
+    lesson = await access.playable_media(db, listener_id, lesson_id)
     if lesson.storage_key is None:
         raise LessonNotFound()
     return lesson

@@ -53,7 +53,7 @@ async def test_buy_from_the_page_once(app: FastAPI, client: httpx.AsyncClient, a
         mine = await browser.get("/library/mine")
         assert f'href="/library/{item["id"]}"' in mine.text
         form["idempotency_key"] = "another-key"
-        again = await browser.post(f"/library/{item['id']}/buy", data=form)
+        again = await browser.post(f"/library/{item['id']}/buy", data=form, headers={"accept-language": "en"})
         assert again.status_code == 409 and "already have this" in again.text
 
 
