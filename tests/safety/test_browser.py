@@ -1,6 +1,7 @@
 """In real headless Chromium: a client writes a high-risk message in their room and at once sees the
 crisis panel with their region's lines on the same page; the counsellor's alert list, open in another
-browser, shows the new alert live."""
+browser, shows the new alert live, and the header's alert link lights up on the counsellor's room
+page."""
 
 from __future__ import annotations
 
@@ -57,8 +58,18 @@ def test_sender_sees_resources_and_counsellor_gets_the_alert_live(
             )
             expect(alerts.locator("#safety-alert-list li[data-flag]")).to_have_count(0)
 
+            in_room = counsellor_context.new_page()
+            in_room.goto(f"/rooms/{care.room_id}")
+            in_room.wait_for_function("() => window.anxinRoom && window.anxinRoom.isReady()", timeout=15000)
+            expect(in_room.locator("#safety-live")).to_be_hidden()
+
             client_context = browser.new_context(base_url=url, locale="en-US")
-            client_context.add_cookies([{"name": "anxin_session", "value": care.client.token, "url": url}])
+            client_context.add_cookies(
+                [
+                    {"name": "anxin_session", "value": care.client.token, "url": url},
+                    {"name": "anxin_region", "value": "US", "url": url},  # the footer's region switch
+                ]
+            )
             contexts.append(client_context)
             room = client_context.new_page()
             room.goto(f"/rooms/{care.room_id}")
@@ -69,11 +80,16 @@ def test_sender_sees_resources_and_counsellor_gets_the_alert_live(
 
             panel = room.locator("#safety-crisis-panel")
             expect(panel).to_be_visible(timeout=5000)
-            expect(panel.locator("a.phone").first).to_have_text("988")  # en-US: the US lines, from the API
+            expect(panel.locator("a.phone").first).to_have_text(
+                "988"
+            )  # the chosen region's lines, from the API
             assert room.url.endswith(f"/rooms/{care.room_id}")  # never left the page
 
             expect(alerts.locator("#safety-alert-list li[data-flag]")).to_have_count(1, timeout=5000)
             expect(alerts.locator("#safety-alerts-live")).to_be_visible()
+            # Wherever the counsellor is (here: the room), the header's alert link lights up.
+            expect(in_room.locator("#safety-live")).to_be_visible(timeout=5000)
+            expect(in_room.locator("#safety-live")).to_have_attribute("data-waiting", "1")
         finally:
             for context in contexts:
                 context.close()
