@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from anxin.core.notify.templates import N_
 
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 PERIODS = ("morning", "afternoon", "evening", "weekend")
 # Local hours [start, end) of each part of the day, in the client's time zone.
 PERIOD_HOURS = {"morning": (6, 12), "afternoon": (12, 17), "evening": (17, 23)}
@@ -131,7 +132,12 @@ def period_of(start: datetime, zone: ZoneInfo) -> set[str]:
 
 
 def passes_hard_filters(intake: Intake, candidate: Candidate) -> bool:
-    if not candidate.verified or not candidate.slots:
+    return bool(candidate.slots) and passes_static_filters(intake, candidate)
+
+
+def passes_static_filters(intake: Intake, candidate: Candidate) -> bool:
+    """The hard filters that do not need the calendar."""
+    if not candidate.verified:
         return False
     if intake.language and intake.language not in candidate.languages:
         return False
@@ -145,8 +151,11 @@ def passes_hard_filters(intake: Intake, candidate: Candidate) -> bool:
     )
 
 
-def features(intake: Intake, candidate: Candidate, now: datetime) -> tuple[dict[str, float], list[Reason]]:
-    """Each feature in [0, 1] and the reasons that explain the non-zero ones."""
+def features(
+    intake: Intake, candidate: Candidate, now: datetime, *, calendar: bool = True
+) -> tuple[dict[str, float], list[Reason]]:
+    """Each feature in [0, 1] and the reasons that explain the non-zero ones (``calendar=False``:
+    only those that do not depend on free slots)."""
     values: dict[str, float] = {}
     reasons: list[Reason] = []
     if intake.language:
@@ -167,7 +176,7 @@ def features(intake: Intake, candidate: Candidate, now: datetime) -> tuple[dict[
         values["gender"] = 1.0 if candidate.gender == intake.gender else 0.0
         if values["gender"]:
             reasons.append(Reason("gender", 0.0, REASONS["gender"]))
-    if intake.times:
+    if intake.times and calendar:
         zone = ZoneInfo(intake.timezone)
         offered: set[str] = set()
         for start in candidate.slots:
@@ -180,13 +189,25 @@ def features(intake: Intake, candidate: Candidate, now: datetime) -> tuple[dict[
     if intake.budget is not None and price is not None and intake.budget > 0:
         values["budget_room"] = max(0.0, min(1.0, (intake.budget - price) / intake.budget))
         reasons.append(Reason("budget", 0.0, REASONS["budget"]))
-    if candidate.slots and (min(candidate.slots) - now).total_seconds() <= 3 * 86400:
+    if calendar and candidate.slots and (min(candidate.slots) - now).total_seconds() <= 3 * 86400:
         values["soon"] = 1.0
         reasons.append(Reason("soon", 0.0, REASONS["soon"]))
     if intake.first_time and candidate.first_session_discount_bp > 0:
         values["first_session"] = 1.0
         reasons.append(Reason("first_session", 0.0, REASONS["first_session"]))
     return values, reasons
+
+
+SLOT_FEATURES = ("times", "soon")
+
+
+def upper_bound(intake: Intake, candidate: Candidate, weights: Mapping[str, float]) -> float:
+    """The most a candidate can score once its calendar is known (the calendar only adds)."""
+    values, _ = features(intake, candidate, _EPOCH, calendar=False)
+    bound = sum(weights.get(name, 0.0) * value for name, value in values.items())
+    if intake.times:
+        bound += weights.get("times", 0.0)
+    return bound + weights.get("soon", 0.0)
 
 
 def rank(

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, select
@@ -24,12 +25,24 @@ from anxin.counselors import service as counselors
 from anxin.counselors.models import VERIFIED, AvailabilityException, AvailabilityRule, CounselorProfile
 from anxin.counselors.search import untag
 from anxin.matching.models import MatchingIntake
-from anxin.matching.scoring import PERIODS, Candidate, Intake, Ranker, Scored, rank
+from anxin.matching.scoring import (
+    PERIODS,
+    WEIGHTS,
+    Candidate,
+    Intake,
+    Ranker,
+    Scored,
+    WeightedRanker,
+    passes_static_filters,
+    rank,
+    upper_bound,
+)
 from anxin.privacy import crypto
 
 HORIZON = timedelta(days=7)
 ANSWERS_CONTEXT = "matching.intake.answers"
 CONFIRM_EXTRA = 5  # rank this many more than asked, in case some turn out fully booked
+BATCH = 40  # candidates whose calendars are computed per step
 
 
 def check_intake(intake: Intake) -> Intake:
@@ -66,8 +79,38 @@ def _price_column(modality: str | None):  # type: ignore[no-untyped-def]
     }.get(modality or "", CounselorProfile.min_price)
 
 
-async def candidates(db: AsyncSession, intake: Intake, now: datetime) -> list[Candidate]:
-    """Verified counsellors that can fit the hard filters, with their free slots this week."""
+@dataclass(frozen=True)
+class _Row:
+    candidate: Candidate
+    timezone: str
+    buffer_minutes: int
+
+
+_PROFILE_COLUMNS = (
+    CounselorProfile.counsellor_id,
+    CounselorProfile.status,
+    CounselorProfile.specialties,
+    CounselorProfile.approaches,
+    CounselorProfile.languages,
+    CounselorProfile.modalities,
+    CounselorProfile.gender,
+    CounselorProfile.price_text,
+    CounselorProfile.price_voice,
+    CounselorProfile.price_video,
+    CounselorProfile.currency,
+    CounselorProfile.first_session_discount_bp,
+    CounselorProfile.timezone,
+    CounselorProfile.buffer_minutes,
+)
+
+
+@lru_cache(maxsize=4096)
+def _tags(value: str) -> frozenset[str]:
+    return frozenset(untag(value))
+
+
+async def _profiles(db: AsyncSession, intake: Intake) -> list[_Row]:
+    """Verified profiles that can pass the hard filters, without their calendars yet."""
     conditions = [CounselorProfile.status == VERIFIED]
     if intake.language:
         conditions.append(CounselorProfile.languages.like(f"%|{intake.language}|%"))
@@ -76,64 +119,157 @@ async def candidates(db: AsyncSession, intake: Intake, now: datetime) -> list[Ca
     if intake.budget is not None:
         price = _price_column(intake.modality)
         conditions += [price <= intake.budget, CounselorProfile.currency == intake.currency]
-    profiles = list(await db.scalars(select(CounselorProfile).where(and_(*conditions))))
-    if not profiles:
-        return []
-    ids = [p.counsellor_id for p in profiles]
-    rules: dict[int, list[availability.WeeklyRule]] = defaultdict(list)
-    for row in await db.scalars(select(AvailabilityRule).where(AvailabilityRule.counsellor_id.in_(ids))):
-        rules[row.counsellor_id].append(
-            availability.WeeklyRule(row.weekday, row.start_minute, row.end_minute)
+    rows = await db.execute(select(*_PROFILE_COLUMNS).where(and_(*conditions)))
+    out = []
+    for r in rows.all():
+        prices = {
+            modality: amount
+            for modality, amount in (
+                ("text", r.price_text),
+                ("voice", r.price_voice),
+                ("video", r.price_video),
+            )
+            if amount is not None
+        }
+        candidate = Candidate(
+            counsellor_id=r.counsellor_id,
+            verified=r.status == VERIFIED,
+            specialties=_tags(r.specialties),
+            approaches=_tags(r.approaches),
+            languages=_tags(r.languages),
+            modalities=_tags(r.modalities),
+            gender=r.gender,
+            prices=prices,
+            currency=r.currency,
+            first_session_discount_bp=r.first_session_discount_bp,
+            slots=(),
         )
+        out.append(_Row(candidate, r.timezone, r.buffer_minutes))
+    return out
+
+
+async def _with_slots(db: AsyncSession, batch: list[_Row], now: datetime) -> list[Candidate]:
+    """The batch's candidates with their free slots this week from weekly rules and exceptions
+    (two queries for the whole batch)."""
+    ids = [row.candidate.counsellor_id for row in batch]
+    rules: dict[int, list[availability.WeeklyRule]] = defaultdict(list)
+    found = await db.execute(
+        select(
+            AvailabilityRule.counsellor_id,
+            AvailabilityRule.weekday,
+            AvailabilityRule.start_minute,
+            AvailabilityRule.end_minute,
+        ).where(AvailabilityRule.counsellor_id.in_(ids))
+    )
+    for counsellor_id, weekday, start_minute, end_minute in found.all():
+        rules[counsellor_id].append(availability.WeeklyRule(weekday, start_minute, end_minute))
     exceptions: dict[int, list[availability.Exception_]] = defaultdict(list)
-    for off in await db.scalars(
-        select(AvailabilityException).where(
+    blocked = await db.execute(
+        select(
+            AvailabilityException.counsellor_id,
+            AvailabilityException.kind,
+            AvailabilityException.starts_at,
+            AvailabilityException.ends_at,
+        ).where(
             AvailabilityException.counsellor_id.in_(ids),
             AvailabilityException.starts_at < now + HORIZON + timedelta(days=1),
             AvailabilityException.ends_at > now - timedelta(days=1),
         )
-    ):
-        exceptions[off.counsellor_id].append(
-            availability.Exception_(off.kind, clock.as_utc(off.starts_at), clock.as_utc(off.ends_at))
+    )
+    for counsellor_id, kind, starts_at, ends_at in blocked.all():
+        exceptions[counsellor_id].append(
+            availability.Exception_(kind, clock.as_utc(starts_at), clock.as_utc(ends_at))
         )
     out = []
-    for profile in profiles:
-        slots = availability.free_slots(
-            rules=rules.get(profile.counsellor_id, []),
-            exceptions=exceptions.get(profile.counsellor_id, []),
-            tz=profile.timezone,
-            window_start=now,
-            window_end=now + HORIZON,
-            buffer_minutes=profile.buffer_minutes,
-            not_before=now,
+    for row in batch:
+        counsellor_id = row.candidate.counsellor_id
+        if not rules.get(counsellor_id) and not exceptions.get(counsellor_id):
+            continue
+        slots = coarse_slots(
+            rules.get(counsellor_id, []), exceptions.get(counsellor_id, []), row.timezone, now
         )
-        out.append(_candidate(profile, [slot.starts_at for slot in slots]))
+        out.append(replace(row.candidate, slots=slots))
     return out
 
 
-def _candidate(profile: CounselorProfile, slots: list[datetime]) -> Candidate:
-    prices = {
-        modality: amount
-        for modality, amount in (
-            ("text", profile.price_text),
-            ("voice", profile.price_voice),
-            ("video", profile.price_video),
-        )
-        if amount is not None
-    }
-    return Candidate(
-        counsellor_id=profile.counsellor_id,
-        verified=profile.status == VERIFIED,
-        specialties=frozenset(untag(profile.specialties)),
-        approaches=frozenset(untag(profile.approaches)),
-        languages=frozenset(untag(profile.languages)),
-        modalities=frozenset(untag(profile.modalities)),
-        gender=profile.gender,
-        prices=prices,
-        currency=profile.currency,
-        first_session_discount_bp=profile.first_session_discount_bp,
-        slots=slots,
+def coarse_slots(
+    rules: list[availability.WeeklyRule],
+    exceptions: list[availability.Exception_],
+    timezone: str,
+    now: datetime,
+) -> tuple[datetime, ...]:
+    """Hourly session starts inside the weekly windows of the coming week, minus blocked times.
+
+    Good enough to rank by (is there time, when, which parts of the day); the listed few are then
+    checked against the exact calendar with bookings and buffers (``counselors.free_slots``).
+    """
+    zone = ZoneInfo(timezone)
+    session = timedelta(minutes=availability.SESSION_MINUTES)
+    blocked = [e for e in exceptions if e.kind == availability.BLOCKED]
+    extra = [(e.starts_at, e.ends_at) for e in exceptions if e.kind == availability.EXTRA]
+    windows = []
+    local_today = now.astimezone(zone).date()
+    for offset in range(8):
+        day = local_today + timedelta(days=offset)
+        for rule in rules:
+            if rule.weekday != day.weekday():
+                continue
+            midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+            windows.append(
+                (
+                    (midnight + timedelta(minutes=rule.start_minute)).astimezone(UTC),
+                    (midnight + timedelta(minutes=rule.end_minute)).astimezone(UTC),
+                )
+            )
+    starts = []
+    end_of_week = now + HORIZON
+    for start, end in windows + extra:
+        at = start
+        while at + session <= end and at < end_of_week:
+            if at >= now and not any(b.starts_at < at + session and at < b.ends_at for b in blocked):
+                starts.append(at)
+            at += timedelta(hours=1)
+    return tuple(sorted(starts))
+
+
+async def candidates(db: AsyncSession, intake: Intake, now: datetime) -> list[Candidate]:
+    """Every verified counsellor that can fit the hard filters, with free slots this week."""
+    rows = await _profiles(db, intake)
+    return await _with_slots(db, rows, now) if rows else []
+
+
+def _order(scored: list[Scored]) -> list[Scored]:
+    return sorted(scored, key=lambda s: (-s.score, -len(s.candidate.slots), s.candidate.counsellor_id))
+
+
+async def _best(
+    db: AsyncSession, intake: Intake, now: datetime, ranker: Ranker | None, want: int
+) -> list[Scored]:
+    """The ``want`` best, computing calendars only as far as needed.
+
+    With the published weights a calendar can only add points, so candidates are visited in order
+    of the most they could score; the search stops once ``want`` are scored at least as high as the
+    next one could ever reach (ties with later batches keep the earlier). A learned ranker has no
+    such bound: everyone is scored.
+    """
+    rows = [row for row in await _profiles(db, intake) if passes_static_filters(intake, row.candidate)]
+    if ranker is not None and not isinstance(ranker, WeightedRanker):
+        return rank(intake, await _with_slots(db, rows, now), now, ranker, limit=want)
+    weights = ranker.weights if isinstance(ranker, WeightedRanker) else WEIGHTS
+    bounds = sorted(
+        ((upper_bound(intake, row.candidate, weights), row) for row in rows),
+        key=lambda pair: (-pair[0], pair[1].candidate.counsellor_id),
     )
+    scored: list[Scored] = []
+    for start in range(0, len(bounds), BATCH):
+        batch = [row for _, row in bounds[start : start + BATCH]]
+        scored = _order(
+            scored + rank(intake, await _with_slots(db, batch, now), now, ranker, limit=len(batch))
+        )
+        following = bounds[start + BATCH][0] if start + BATCH < len(bounds) else None
+        if following is None or (len(scored) >= want and scored[want - 1].score >= following):
+            break
+    return scored[:want]
 
 
 async def match(
@@ -143,7 +279,7 @@ async def match(
     calendar (bookings included) and anyone fully booked drops out."""
     check_intake(intake)
     now = clock.utcnow()
-    ranked = rank(intake, await candidates(db, intake, now), now, ranker, limit=limit + CONFIRM_EXTRA)
+    ranked = await _best(db, intake, now, ranker, limit + CONFIRM_EXTRA)
     if not confirm:
         return ranked[:limit]
     kept: list[Scored] = []
@@ -154,7 +290,7 @@ async def match(
         if not real:
             continue
         if len(real) != len(scored.candidate.slots):
-            candidate = Candidate(**{**scored.candidate.__dict__, "slots": [s.starts_at for s in real]})
+            candidate = replace(scored.candidate, slots=tuple(s.starts_at for s in real))
             rescored = rank(intake, [candidate], now, ranker, limit=1)
             if not rescored:
                 continue
@@ -162,8 +298,7 @@ async def match(
         kept.append(scored)
         if len(kept) == limit:
             break
-    kept.sort(key=lambda s: (-s.score, -len(s.candidate.slots), s.candidate.counsellor_id))
-    return kept
+    return _order(kept)
 
 
 # ---------------------------------------------------------------- the client's intake

@@ -179,3 +179,31 @@ async def test_bad_intake_is_a_4xx(app: FastAPI, client: httpx.AsyncClient, bad:
     person = await make_person(app.state.database)
     answer = await client.post("/api/v1/matching", json=bad, headers=person.headers)
     assert answer.status_code == 422
+
+
+async def test_the_bounded_search_finds_the_same_top_ten_as_scoring_everyone(database: Database) -> None:
+    import random
+
+    from anxin.matching.scoring import WeightedRanker
+
+    class Unbounded:
+        """The same weights behind the plain ranker interface: every candidate's calendar is read."""
+
+        def score(self, features: dict[str, float]) -> float:
+            return WeightedRanker().score(features)
+
+    clock.freeze(MONDAY_8AM_SHANGHAI)
+    rng = random.Random(3)
+    async with database.transaction() as db:
+        for _ in range(90):
+            start = rng.randint(7, 14)
+            await make_counsellor(
+                db,
+                specialties=rng.sample(["anxiety", "career", "grief", "sleep"], 2),
+                gender=rng.choice(["female", "male"]),
+                hours=[(d, f"{start:02d}:00", f"{start + 6:02d}:00") for d in rng.sample(range(7), 3)],
+            )
+        for intake in (Intake(), Intake(concerns=("grief",), times=("evening",)), Intake(gender="male")):
+            fast = await service.match(db, intake, confirm=False)
+            full = await service.match(db, intake, confirm=False, ranker=Unbounded())
+            assert [s.score for s in fast] == [s.score for s in full]
