@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from anxin.accounts import service as accounts
@@ -27,7 +27,7 @@ from anxin.assessments.instruments import (
     label_of,
 )
 from anxin.assessments.models import ITEM_DIARY, ITEM_MEASURES, AssessmentResponse, DiaryEntry
-from anxin.assessments.schemas import RESOURCES_PAGE, RESOURCES_URL, SCREENING_NOTE
+from anxin.assessments.schemas import MAX_ID, RESOURCES_PAGE, RESOURCES_URL, SCREENING_NOTE
 from anxin.core import clock
 from anxin.core.deps import DbSession
 from anxin.core.errors import AppError, Forbidden, NotFound
@@ -35,6 +35,7 @@ from anxin.core.i18n import gettext
 from anxin.counselors.deps import AuditedDb
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _is_counsellor(actor: Actor) -> bool:
@@ -158,7 +159,10 @@ def _form_context(
 
 @router.get("/checkins/{code}", response_class=HTMLResponse)
 async def questionnaire(
-    code: str, request: Request, actor: CurrentActor, task: int | None = None
+    code: str,
+    request: Request,
+    actor: CurrentActor,
+    task: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     if actor is None:
         return sign_in_first(request)
@@ -198,7 +202,7 @@ async def submit(code: str, request: Request, db: DbSession, actor: CurrentActor
     raw = {number: str(form.get(f"item{number}", "")) for number in range(1, len(spec.items) + 1)}
     answers = {number: int(value) if value.lstrip("-").isdigit() else None for number, value in raw.items()}
     task_field = str(form.get("assignment_id", ""))
-    task = int(task_field) if task_field.isdigit() else None
+    task = int(task_field) if task_field.isdigit() and int(task_field) <= MAX_ID else None
     try:
         done = await service.submit(db, actor.id, code, answers, language=locale(request), assignment_id=task)
     except AppError as error:
@@ -210,7 +214,7 @@ async def submit(code: str, request: Request, db: DbSession, actor: CurrentActor
 
 
 @router.get("/checkins/results/{response_id}", response_class=HTMLResponse)
-async def result(response_id: int, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+async def result(response_id: PathId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
     if actor is None:
         return sign_in_first(request)
     row = await service.access_response(db, actor.id, response_id)
@@ -327,7 +331,7 @@ async def _dashboard(
     request: Request,
     db: Any,
     actor: Actor,
-    client_id: int,
+    client_id: PathId,
     *,
     done: str | None = None,
     error: AppError | None = None,
@@ -372,7 +376,7 @@ async def _dashboard(
 
 
 @router.get("/counsellor/clients/{client_id}", response_class=HTMLResponse)
-async def dashboard(client_id: int, request: Request, db: AuditedDb, actor: CurrentActor) -> Response:
+async def dashboard(client_id: PathId, request: Request, db: AuditedDb, actor: CurrentActor) -> Response:
     """One client's dashboard; opening it reads their shared measures and mood (audited)."""
     if actor is None:
         return sign_in_first(request)
@@ -383,7 +387,7 @@ async def dashboard(client_id: int, request: Request, db: AuditedDb, actor: Curr
 
 @router.post("/counsellor/clients/{client_id}/assign", response_class=HTMLResponse)
 async def assign(
-    client_id: int,
+    client_id: PathId,
     request: Request,
     db: DbSession,
     actor: CurrentActor,
@@ -399,7 +403,7 @@ async def assign(
 
 @router.post("/counsellor/clients/{client_id}/refer", response_class=HTMLResponse)
 async def refer(
-    client_id: int,
+    client_id: PathId,
     request: Request,
     db: DbSession,
     actor: CurrentActor,

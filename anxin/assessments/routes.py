@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from anxin.accounts.deps import Actor, UserActor, csrf_protect, require_role
 from anxin.accounts.routes import locale
@@ -19,6 +19,7 @@ from anxin.assessments.instruments import (
 )
 from anxin.assessments.models import DiaryEntry
 from anxin.assessments.schemas import (
+    MAX_ID,
     RESOURCES_URL,
     AssignIn,
     AssignmentOut,
@@ -42,6 +43,7 @@ from anxin.counselors.deps import AuditedDb
 
 router = APIRouter(prefix="/assessments", tags=["assessments"], dependencies=[Depends(csrf_protect)])
 CounsellorActor = Annotated[Actor, Depends(require_role("counsellor"))]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/instruments")
@@ -77,7 +79,7 @@ async def my_results(
 
 
 @router.get("/responses/{response_id}")
-async def my_result(response_id: int, request: Request, db: DbSession, actor: UserActor) -> ResultOut:
+async def my_result(response_id: PathId, request: Request, db: DbSession, actor: UserActor) -> ResultOut:
     row = await service.access_response(db, actor.id, response_id)
     return ResultOut.of(row, instrument(row.instrument), locale(request))
 
@@ -170,7 +172,7 @@ async def my_clients(db: DbSession, actor: CounsellorActor) -> list[ClientOut]:
 
 
 @router.get("/clients/{client_id}/measures")
-async def client_measures(client_id: int, actor: CounsellorActor, db: AuditedDb) -> list[MeasureOut]:
+async def client_measures(client_id: PathId, actor: CounsellorActor, db: AuditedDb) -> list[MeasureOut]:
     """The client's scores and bands over time (audited; only with the client's consent)."""
     rows = await counselling.client_measures(db, actor.id, client_id)
     return [
@@ -187,7 +189,7 @@ async def client_measures(client_id: int, actor: CounsellorActor, db: AuditedDb)
 
 
 @router.get("/clients/{client_id}/diary")
-async def client_diary(client_id: int, actor: CounsellorActor, db: AuditedDb) -> list[DiaryNumbersOut]:
+async def client_diary(client_id: PathId, actor: CounsellorActor, db: AuditedDb) -> list[DiaryNumbersOut]:
     """The client's daily mood and sleep (never feelings or notes; audited; only with consent)."""
     rows = await counselling.client_diary(db, actor.id, client_id)
     return [
@@ -201,18 +203,18 @@ async def client_diary(client_id: int, actor: CounsellorActor, db: AuditedDb) ->
 
 
 @router.post("/clients/{client_id}/assignments", status_code=201)
-async def assign(client_id: int, body: AssignIn, db: DbSession, actor: CounsellorActor) -> AssignmentOut:
+async def assign(client_id: PathId, body: AssignIn, db: DbSession, actor: CounsellorActor) -> AssignmentOut:
     return _assignment(await counselling.assign(db, actor.id, client_id, body.instrument))
 
 
 @router.get("/clients/{client_id}/assignments")
-async def assignments(client_id: int, db: DbSession, actor: CounsellorActor) -> list[AssignmentOut]:
+async def assignments(client_id: PathId, db: DbSession, actor: CounsellorActor) -> list[AssignmentOut]:
     return [_assignment(row) for row in await counselling.assignments_by(db, actor.id, client_id)]
 
 
 @router.post("/clients/{client_id}/referrals", status_code=201)
 async def refer(
-    client_id: int, body: ReferralIn, request: Request, db: DbSession, actor: CounsellorActor
+    client_id: PathId, body: ReferralIn, request: Request, db: DbSession, actor: CounsellorActor
 ) -> ReferralOut:
     row = await counselling.refer(
         db, actor.id, client_id, reason=body.reason, service_type=body.service_type, notes=body.notes
@@ -223,7 +225,7 @@ async def refer(
 
 @router.get("/clients/{client_id}/referrals")
 async def referrals(
-    client_id: int, request: Request, db: DbSession, actor: CounsellorActor
+    client_id: PathId, request: Request, db: DbSession, actor: CounsellorActor
 ) -> list[ReferralOut]:
     return [
         _referral(view, locale(request)) for view in await counselling.referrals_by(db, actor.id, client_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -11,6 +11,10 @@ from anxin.assessments.instruments import Instrument
 from anxin.assessments.models import AssessmentResponse
 from anxin.core.i18n import gettext
 from anxin.core.notify.templates import N_
+
+# Ids fit a signed 64-bit column; a larger number is refused before it reaches the database.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 RESOURCES_URL = "/api/v1/safety/resources"
 RESOURCES_PAGE = "/safety/resources"
@@ -51,7 +55,7 @@ class InstrumentOut(BaseModel):
 class SubmitIn(BaseModel):
     # Values are checked by the scoring function, so a wrong one gets its own clear message.
     answers: list[Any] = Field(max_length=50)
-    assignment_id: int | None = None
+    assignment_id: RowId | None = None
 
 
 class ResultOut(BaseModel):

@@ -236,3 +236,26 @@ async def test_trends_by_week_and_month(app: FastAPI, client: httpx.AsyncClient)
     ]
     bad = await client.get("/api/v1/assessments/diary/trends?period=year", headers=me.headers)
     assert bad.status_code == 422
+
+
+async def test_ids_beyond_the_column_range_are_refused_not_crashed(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    from tests.assessments.support import care_pair
+
+    me, counsellor = await care_pair(app)
+    big = 10**30
+    assert (await client.get(f"/api/v1/assessments/responses/{big}", headers=me.headers)).status_code == 422
+    assert (await client.get("/api/v1/assessments/responses/0", headers=me.headers)).status_code == 422
+    measures = await client.get(f"/api/v1/assessments/clients/{big}/measures", headers=counsellor.headers)
+    assert measures.status_code == 422
+    reply = await client.post(
+        "/api/v1/assessments/instruments/gad7/responses",
+        json={"answers": [0] * 7, "assignment_id": big},
+        headers=me.headers,
+    )
+    assert reply.status_code == 422
+    old = await client.post(
+        "/api/v1/assessments/diary", json={"day": "0001-01-01", "mood": 5}, headers=me.headers
+    )
+    assert old.status_code == 422
