@@ -139,3 +139,30 @@ async def test_bad_questions(app: FastAPI, client: httpx.AsyncClient, author: Pe
     )
     assert nobody.status_code == 409
     assert (await client.get(f"{API}/questions", headers=poor.headers)).json() == []
+
+
+async def test_a_recorded_answer_is_served_only_to_those_entitled(
+    app: FastAPI, client: httpx.AsyncClient, author: Person
+) -> None:
+    from anxin.content import media
+    from tests.content.support import tone_wav
+
+    await _terms(client, author)
+    asker, other = await person(app), await person(app)
+    await top_up(client, asker, 100_00)
+    question = (
+        await client.post(f"{API}/questions", json=ask_body(author, public=True), headers=asker.headers)
+    ).json()
+    answered = await client.post(
+        f"{API}/questions/{question['id']}/answer",
+        data={"text": ""},
+        files={"audio": ("answer.wav", tone_wav(1.0), "audio/wav")},
+        headers=author.headers,
+    )
+    assert answered.status_code == 200, answered.text
+    mine = (await client.get(f"{API}/questions/{question['id']}", headers=asker.headers)).json()
+    audio = await client.get(mine["answer_audio_url"], headers={"Range": "bytes=0-3"})
+    assert audio.status_code == 206 and audio.content == b"RIFF"
+    theirs = media.answer_url(question["id"], other.id)  # genuine and fresh, but not unlocked
+    assert (await client.get(theirs)).status_code == 404
+    assert (await client.get(media.answer_url(question["id"], 0))).status_code == 404
