@@ -4,18 +4,24 @@ carry ids only and clients fetch the text over HTTP, where the entitlement is ch
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.accounts.models import User
+from anxin.commerce import orders
+from anxin.commerce.models import Order
 from anxin.content import access
 from anxin.content.errors import ContentNotFound, NotEntitled
-from anxin.content.models import LIVE_EVENT, ContentItem, EventPost
+from anxin.content.models import LIVE_EVENT, ContentItem, EventPost, Purchase
 from anxin.content.schemas import EventPostOut
 from anxin.core import clock, hooks, outbox
 from anxin.privacy.crypto import seal, unseal, user_owner
 
 CHANNEL_PREFIX = "content_event"
+# An event counts as delivered this long after its start; then escrow becomes the host's earnings.
+DELIVERED_AFTER = timedelta(hours=3)
 POST_CONTEXT = "content.event_post"
 
 
@@ -90,3 +96,23 @@ async def posts(db: AsyncSession, user: User, event_id: int, *, after: int = 0) 
         )
         for row in rows.all()
     ]
+
+
+async def fulfil_past_events(db: AsyncSession) -> int:
+    """Tell commerce that events which have taken place were delivered (scheduled; safe to run twice)."""
+    due = await db.scalars(
+        select(Order.id)
+        .join(Purchase, Purchase.order_id == Order.id)
+        .join(ContentItem, ContentItem.id == Purchase.content_id)
+        .where(
+            ContentItem.kind == LIVE_EVENT,
+            ContentItem.starts_at <= clock.utcnow() - DELIVERED_AFTER,
+            Order.status == orders.PAID,
+        )
+        .limit(500)
+    )
+    done = 0
+    for order_id in due.all():
+        await orders.mark_fulfilled(db, order_id)
+        done += 1
+    return done

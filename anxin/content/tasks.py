@@ -36,6 +36,11 @@ async def expire_questions(db: AsyncSession, payload: outbox.Payload) -> None:
     await questions.expire_overdue(db)
 
 
+@outbox.scheduled("content.fulfil_events", every=timedelta(minutes=15))
+async def fulfil_events(db: AsyncSession, payload: outbox.Payload) -> None:
+    await events.fulfil_past_events(db)
+
+
 realtime.channel_authorizers[events.CHANNEL_PREFIX] = events.may_subscribe
 rights.register_personal_data(
     "content",

@@ -176,3 +176,26 @@ async def test_events_that_started_are_not_sold(
     await move_clock(app, clock.utcnow(), late)
     refused = await buy(client, late, event)
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "not_for_sale"
+
+
+async def test_events_that_took_place_become_earnings(
+    app: FastAPI, client: httpx.AsyncClient, author: Person
+) -> None:
+    from tests.appointments.support import move_clock
+    from tests.content.support import account_sum
+
+    event = await _event(client, author)
+    attendee = await person(app)
+    await top_up(client, attendee)
+    await buy(client, attendee, event)
+    pending = f"earnings_pending:counsellor:{author.id}:CNY"
+    assert await account_sum(app, pending) == 0  # held in escrow until the event has taken place
+    database: Database = app.state.database
+    async with database.transaction() as db:
+        assert await events.fulfil_past_events(db) == 0
+    await move_clock(app, clock.utcnow() + timedelta(days=2, hours=4), attendee)
+    async with database.transaction() as db:
+        assert await events.fulfil_past_events(db) == 1
+    async with database.transaction() as db:
+        assert await events.fulfil_past_events(db) == 0
+    assert await account_sum(app, pending) == PRICE * 7 // 10
