@@ -4,6 +4,8 @@ the export and erase handlers of rooms' personal data."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.core import outbox, realtime
@@ -52,5 +54,13 @@ rights.register_personal_data(
 
 @outbox.subscribe(service.EVENT_MESSAGE_STORED, name="rooms.transcribe_voice")
 async def transcribe_voice_message(db: AsyncSession, payload: outbox.Payload) -> None:
-    """Voice messages get their transcript in the worker (whisper takes seconds of CPU)."""
-    await transcripts.transcribe_message(db, get_settings().home, int(payload["message_id"]))
+    """Voice messages get their transcript in the worker, after this job commits (Whisper takes
+    seconds of CPU: no transaction stays open meanwhile)."""
+    await transcripts.schedule(db, get_settings().home, int(payload["message_id"]))
+
+
+@outbox.scheduled("rooms.transcribe_missed", every=timedelta(minutes=5))
+async def transcribe_missed_voice_messages(db: AsyncSession, _payload: outbox.Payload) -> None:
+    """A worker that stopped mid-transcription leaves a voice message without text: try again."""
+    for message_id in await transcripts.missed_voice_messages(db, older_than=timedelta(minutes=5)):
+        await transcripts.schedule(db, get_settings().home, message_id)

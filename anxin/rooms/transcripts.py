@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.accounts import service as accounts
 from anxin.core import clock, hooks, outbox
+from anxin.core.db import Database, after_commit
 from anxin.core.errors import NotFound
 from anxin.privacy import audit, consent, crypto
 from anxin.rooms import attachments, service
@@ -36,6 +38,7 @@ from anxin.rooms.models import (
 )
 
 SURFACE = "voice_transcript"
+log = logging.getLogger("anxin.rooms")
 
 
 def text_context(room_id: int, seq: int) -> str:
@@ -83,14 +86,23 @@ def _listen(data: bytes, language_hint: str | None, with_indicators: bool) -> He
     return Heard(result.text, result.language, result.model, indicators, None)
 
 
-async def transcribe_message(db: AsyncSession, home: Path, message_id: int) -> RoomTranscript | None:
-    """Transcribe one stored voice message (safe to run twice: an existing transcript is kept)."""
+@dataclass(frozen=True)
+class Recording:
+    """What the worker needs from the database before listening (read in a short transaction)."""
+
+    message_id: int
+    data: bytes
+    language_hint: str | None
+    with_indicators: bool
+
+
+async def prepare(db: AsyncSession, home: Path, message_id: int) -> Recording | None:
+    """The voice message's audio and settings, or None when there is nothing to transcribe."""
     message = await db.get(RoomMessage, message_id)
     if message is None or message.kind != KIND_VOICE or message.attachment_id is None:
         return None
-    existing = await db.scalar(select(RoomTranscript).where(RoomTranscript.message_id == message.id))
-    if existing is not None:
-        return existing
+    if await db.scalar(select(RoomTranscript.id).where(RoomTranscript.message_id == message.id)):
+        return None
     attachment = await db.get(RoomAttachment, message.attachment_id)
     if attachment is None:
         return None
@@ -101,13 +113,25 @@ async def transcribe_message(db: AsyncSession, home: Path, message_id: int) -> R
         db, path.read_bytes(), context=attachments.file_context(attachment.room_id, attachment.storage_name)
     )
     room = await db.get(Room, message.room_id)
-    assert room is not None
     speaker = await accounts.get_user(db, message.sender_id)
-    with_indicators = message.sender_id == room.client_id and await consent.has_consent(
-        db, message.sender_id, consent.AI_EMOTION_ANALYSIS
+    with_indicators = (
+        room is not None
+        and message.sender_id == room.client_id
+        and await consent.has_consent(db, message.sender_id, consent.AI_EMOTION_ANALYSIS)
     )
     hint = (speaker.locale or "").split("_")[0] or None
-    heard = await asyncio.to_thread(_listen, data, hint, with_indicators)
+    return Recording(message.id, data, hint, with_indicators)
+
+
+async def store(db: AsyncSession, message_id: int, heard: Heard) -> RoomTranscript | None:
+    """Seal and keep the transcript, screen it like typed text, tell the room (safe to run twice)."""
+    message = await db.get(RoomMessage, message_id)
+    if message is None:
+        return None  # deleted while it was being transcribed: keep nothing
+    existing = await db.scalar(select(RoomTranscript).where(RoomTranscript.message_id == message.id))
+    if existing is not None:
+        return existing
+    speaker = await accounts.get_user(db, message.sender_id)
     row = RoomTranscript(
         message_id=message.id,
         room_id=message.room_id,
@@ -131,7 +155,6 @@ async def transcribe_message(db: AsyncSession, home: Path, message_id: int) -> R
             db.add(row)
             await db.flush()
     except IntegrityError:
-        # Another run stored it first (or the message is gone): keep that one.
         return await db.scalar(select(RoomTranscript).where(RoomTranscript.message_id == message.id))
     if heard.text:
         await hooks.text_written(
@@ -146,6 +169,87 @@ async def transcribe_message(db: AsyncSession, home: Path, message_id: int) -> R
         )
     await outbox.publish(db, service.channel_of(row.room_id), transcript_event(row.room_id, row.seq))
     return row
+
+
+async def transcribe_message(database: Database, home: Path, message_id: int) -> RoomTranscript | None:
+    """Read (short transaction), listen (no transaction: seconds of CPU in a thread), store (short
+    transaction). No database lock is held while Whisper runs."""
+    async with database.transaction(write=False) as db:
+        recording = await prepare(db, home, message_id)
+    if recording is None:
+        return None
+    heard = await asyncio.to_thread(
+        _listen, recording.data, recording.language_hint, recording.with_indicators
+    )
+    async with database.transaction() as db:
+        return await store(db, message_id, heard)
+
+
+# ---------------------------------------------------------------- running it in the worker
+
+_active: dict[int, asyncio.Task[None]] = {}
+_databases: dict[str, Database] = {}
+
+
+def _database_for(db: AsyncSession) -> Database:
+    """A Database on the same store as the job's session (one per process and URL)."""
+    from anxin.core.config import get_settings
+
+    url = db.get_bind().engine.url.render_as_string(hide_password=False)
+    if url not in _databases:
+        _databases[url] = Database(url, sqlite_busy_timeout_ms=get_settings().sqlite_busy_timeout_ms)
+    return _databases[url]
+
+
+async def schedule(db: AsyncSession, home: Path, message_id: int) -> None:
+    """Transcribe a voice message after the job's transaction commits, in this (worker) process. A
+    lost run (the process stopped) is picked up again by ``missed_voice_messages``."""
+    kind = await db.scalar(select(RoomMessage.kind).where(RoomMessage.id == message_id))
+    if kind != KIND_VOICE:
+        return
+    database = _database_for(db)
+    after_commit(db, lambda: _start(database, home, message_id))
+
+
+def _start(database: Database, home: Path, message_id: int) -> None:
+    if message_id in _active:
+        return
+    task = asyncio.get_running_loop().create_task(_run(database, home, message_id))
+    _active[message_id] = task
+    task.add_done_callback(lambda _done: _active.pop(message_id, None))
+
+
+async def _run(database: Database, home: Path, message_id: int) -> None:
+    try:
+        await transcribe_message(database, home, message_id)
+    except Exception as exc:  # the sweep tries again; only the type is logged (no personal data)
+        log.warning(
+            "voice transcription failed", extra={"message_id": message_id, "error": type(exc).__name__}
+        )
+
+
+async def settle() -> None:
+    """Wait for the transcriptions running in this process (tests, shutdown)."""
+    while _active:
+        await asyncio.gather(*list(_active.values()), return_exceptions=True)
+
+
+async def missed_voice_messages(db: AsyncSession, *, older_than: timedelta, limit: int = 20) -> list[int]:
+    """Voice messages of the last day without a transcript, sent more than ``older_than`` ago."""
+    now = clock.utcnow()
+    rows = await db.scalars(
+        select(RoomMessage.id)
+        .outerjoin(RoomTranscript, RoomTranscript.message_id == RoomMessage.id)
+        .where(
+            RoomMessage.kind == KIND_VOICE,
+            RoomTranscript.id.is_(None),
+            RoomMessage.created_at < now - older_than,
+            RoomMessage.created_at > now - timedelta(days=1),
+        )
+        .order_by(RoomMessage.id)
+        .limit(limit)
+    )
+    return [message_id for message_id in rows if message_id not in _active]
 
 
 @dataclass(frozen=True)

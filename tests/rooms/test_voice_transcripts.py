@@ -4,8 +4,10 @@ counsellor only with the client's consent."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -19,7 +21,7 @@ from anxin.core.errors import NotFound
 from anxin.core.relay import OutboxRelay
 from anxin.privacy import consent
 from anxin.rooms import attachments, transcripts
-from anxin.rooms.models import RoomTranscript
+from anxin.rooms.models import RoomMessage, RoomTranscript
 from tests.rooms.support import Pair, make_pair
 
 pytest.importorskip("faster_whisper", reason="the speech extra is not installed: pip install 'anxin[speech]'")
@@ -88,7 +90,10 @@ async def test_voice_message_transcript_reaches_both_and_the_crisis_screen(
     hooks.text_written.register(listener)  # type: ignore[arg-type]
     try:
         seq = await send_voice(database, pair, spoken_webm(SAID, tmp_path), "v-1")
-        await OutboxRelay(database, publisher=publisher, run_schedules=False).drain()
+        relay = OutboxRelay(database, publisher=publisher, run_schedules=False)
+        await relay.drain()
+        await transcripts.settle()
+        await relay.drain()
     finally:
         hooks.text_written.unregister(listener)  # type: ignore[arg-type]
 
@@ -136,7 +141,14 @@ async def test_without_consent_no_indicators_and_silence_is_a_failed_transcript(
 
     relay = OutboxRelay(database, publisher=ignore, run_schedules=False)
     await relay.drain()
-    await relay.drain()  # a second run changes nothing
+    await transcripts.settle()
+    from anxin.core.config import get_settings
+
+    async with database.transaction(write=False) as db:
+        ids = list(await db.scalars(select(RoomMessage.id).where(RoomMessage.room_id == pair.room_id)))
+        assert await transcripts.missed_voice_messages(db, older_than=timedelta(0)) == []
+    for message_id in ids:  # a second run changes nothing
+        assert await transcripts.transcribe_message(database, get_settings().home, message_id) is None
     async with database.transaction() as db:
         views = {
             v.seq: v for v in await transcripts.transcripts_since(db, pair.counselor.user_id, pair.room_id)
@@ -167,7 +179,15 @@ async def test_upload_over_http_then_both_see_the_transcript(
     async def ignore(_channel: str, _event: dict[str, object]) -> None:
         return None
 
-    await OutboxRelay(database, publisher=ignore, run_schedules=False).drain()
+    # The app's own relay may be running the job too: wait until the worker side has written it.
+    relay = OutboxRelay(database, publisher=ignore, run_schedules=False)
+    for _ in range(300):
+        await relay.drain()
+        await transcripts.settle()
+        got = await client.get(f"/api/v1/rooms/{pair.room_id}/transcripts", headers=pair.client.headers)
+        if got.json():
+            break
+        await asyncio.sleep(0.1)
     for person in (pair.client, pair.counselor):
         got = await client.get(f"/api/v1/rooms/{pair.room_id}/transcripts", headers=person.headers)
         assert got.status_code == 200
