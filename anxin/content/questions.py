@@ -124,6 +124,27 @@ async def ask(db: AsyncSession, user: User, body: QuestionIn) -> tuple[Question,
     return question, hooks.needs_resources(outcomes)
 
 
+async def ask_once(db: AsyncSession, user: User, key: str | None, body: QuestionIn) -> StoredResponse:
+    """:func:`ask` under an Idempotency-Key: a resent question is asked and paid once."""
+    scope = f"user:{user.id}"
+
+    async def operation() -> StoredResponse:
+        question, show = await ask(db, user, body)
+        out = await view(db, user, question)
+        out.show_resources = show
+        return idempotency.json_response(201, out.model_dump(mode="json"))
+
+    return await idempotency.run(
+        db,
+        scope=scope,
+        key=key,
+        fingerprint=idempotency.fingerprint(
+            method="POST", path="/api/v1/content/questions", body=body.model_dump(mode="json"), actor=scope
+        ),
+        operation=operation,
+    )
+
+
 def _open(question: Question, deadline_hours: int) -> None:
     question.status = OPEN
     question.deadline_at = clock.utcnow() + timedelta(hours=deadline_hours)

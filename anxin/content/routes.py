@@ -306,14 +306,11 @@ async def set_terms(
     }
 
 
-@router.post(
-    "/questions", status_code=201, response_model=QuestionOut, responses=ERRORS, summary="Ask (paid)"
-)
-async def ask(body: QuestionIn, actor: UserActor, db: DbSession) -> QuestionOut:
-    question, show = await questions.ask(db, actor.user, body)
-    out = await questions.view(db, actor.user, question)
-    out.show_resources = show
-    return out
+@router.post("/questions", status_code=201, responses=ERRORS, summary="Ask a paid question (Idempotency-Key)")
+async def ask(
+    body: QuestionIn, actor: UserActor, db: DbSession, key: IdempotencyKeyHeader = None
+) -> Response:
+    return _stored(await questions.ask_once(db, actor.user, key, body))
 
 
 @router.get("/questions", response_model=list[QuestionOut], summary="My questions (asked or to answer)")

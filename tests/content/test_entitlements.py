@@ -52,7 +52,7 @@ async def _world(app: FastAPI, client: httpx.AsyncClient, author: Person, admin:
             "public": True,
             "expected_amount": 20_00,
         },
-        headers=people["asker"].headers,
+        headers={**people["asker"].headers, **key()},
     )
     question_id = asked.json()["id"]
     await client.post(f"{API}/questions/{question_id}/answer", data={"text": ANSWER}, headers=author.headers)

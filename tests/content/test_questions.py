@@ -55,10 +55,17 @@ async def test_lifecycle_against_the_ledger(app: FastAPI, client: httpx.AsyncCli
     await top_up(client, other, 100_00)
     pending = f"earnings_pending:counsellor:{author.id}:CNY"
 
-    asked = await client.post(f"{API}/questions", json=ask_body(author, public=True), headers=asker.headers)
+    replay_key = key()
+    asked = await client.post(
+        f"{API}/questions", json=ask_body(author, public=True), headers={**asker.headers, **replay_key}
+    )
     assert asked.status_code == 201, asked.text
     question = asked.json()
     assert question["status"] == "open" and question["deadline_at"]
+    resent = await client.post(
+        f"{API}/questions", json=ask_body(author, public=True), headers={**asker.headers, **replay_key}
+    )
+    assert resent.status_code == 201 and resent.content == asked.content  # asked and paid once
     assert await wallet_balance(app, asker.id) == 50_00
     assert await account_sum(app, pending) == 35_00  # 30 % commission on content
 
@@ -98,7 +105,9 @@ async def test_lifecycle_against_the_ledger(app: FastAPI, client: httpx.AsyncCli
 
     # A second question is not answered in time: refunded in full, and answering later is refused.
     late = (
-        await client.post(f"{API}/questions", json=ask_body(author, public=False), headers=asker.headers)
+        await client.post(
+            f"{API}/questions", json=ask_body(author, public=False), headers={**asker.headers, **key()}
+        )
     ).json()
     assert await wallet_balance(app, asker.id) == 1_75
     await move_clock(app, clock.utcnow() + timedelta(hours=25), asker, author, other)
@@ -124,18 +133,22 @@ async def test_bad_questions(app: FastAPI, client: httpx.AsyncClient, author: Pe
     asker = await person(app)
     await top_up(client, asker, 100_00)
     no_terms = await client.post(
-        f"{API}/questions", json=ask_body(author, public=True), headers=asker.headers
+        f"{API}/questions", json=ask_body(author, public=True), headers={**asker.headers, **key()}
     )
     assert no_terms.status_code == 409 and no_terms.json()["error"]["code"] == "not_for_sale"
     await _terms(client, author)
     stale = {**ask_body(author, public=True), "expected_amount": 1}
-    assert (await client.post(f"{API}/questions", json=stale, headers=asker.headers)).status_code == 409
+    assert (
+        await client.post(f"{API}/questions", json=stale, headers={**asker.headers, **key()})
+    ).status_code == 409
     poor = await person(app)
-    broke = await client.post(f"{API}/questions", json=ask_body(author, public=True), headers=poor.headers)
+    broke = await client.post(
+        f"{API}/questions", json=ask_body(author, public=True), headers={**poor.headers, **key()}
+    )
     assert broke.status_code == 409 and broke.json()["error"]["code"] == "insufficient_funds"
     unverified = await person(app, "counsellor")
     nobody = await client.post(
-        f"{API}/questions", json=ask_body(unverified, public=True), headers=asker.headers
+        f"{API}/questions", json=ask_body(unverified, public=True), headers={**asker.headers, **key()}
     )
     assert nobody.status_code == 409
     assert (await client.get(f"{API}/questions", headers=poor.headers)).json() == []
@@ -151,7 +164,9 @@ async def test_a_recorded_answer_is_served_only_to_those_entitled(
     asker, other = await person(app), await person(app)
     await top_up(client, asker, 100_00)
     question = (
-        await client.post(f"{API}/questions", json=ask_body(author, public=True), headers=asker.headers)
+        await client.post(
+            f"{API}/questions", json=ask_body(author, public=True), headers={**asker.headers, **key()}
+        )
     ).json()
     answered = await client.post(
         f"{API}/questions/{question['id']}/answer",

@@ -13,7 +13,7 @@ from anxin.content.models import Comment, ContentItem, Purchase, Question
 from anxin.core import hooks
 from anxin.core.db import Database
 from tests.appointments.support import Person, person
-from tests.content.support import API, buy, published, top_up
+from tests.content.support import API, buy, key, published, top_up
 
 
 async def test_export_and_erase(app: FastAPI, client: httpx.AsyncClient, author: Person) -> None:
@@ -37,7 +37,7 @@ async def test_export_and_erase(app: FastAPI, client: httpx.AsyncClient, author:
         asked = await client.post(
             f"{API}/questions",
             json={"counsellor_id": author.id, "text": "CANARY-question text", "expected_amount": 10_00},
-            headers=reader.headers,
+            headers={**reader.headers, **key()},
         )
         await client.post(
             f"{API}/questions/{asked.json()['id']}/answer", data={"text": "ok"}, headers=author.headers
