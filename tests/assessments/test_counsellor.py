@@ -3,6 +3,8 @@ assignments with a reminder, referrals the client can read."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -19,12 +21,15 @@ from tests.assessments.support import care_pair, relate, unit
 API = "/api/v1/assessments"
 
 
-async def take(client: httpx.AsyncClient, headers: dict[str, str], code: str, answers: list[int]) -> dict:
+async def take(
+    client: httpx.AsyncClient, headers: dict[str, str], code: str, answers: list[int]
+) -> dict[str, Any]:
     reply = await client.post(
         f"{API}/instruments/{code}/responses", json={"answers": answers}, headers=headers
     )
     assert reply.status_code == 201, reply.text
-    return reply.json()
+    body: dict[str, Any] = reply.json()
+    return body
 
 
 async def audits(app: FastAPI, action: str) -> list[AuditEvent]:

@@ -4,6 +4,7 @@ and (on PostgreSQL too) the sealed answers' roundtrip."""
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
 from anxin.accounts.demo import seed_accounts
@@ -30,7 +31,9 @@ async def test_demo_twice(database: Database) -> None:
 
 
 @pytest.mark.postgres
-async def test_sealed_answers_roundtrip_and_the_database_holds_no_plaintext(app, database_url: str) -> None:
+async def test_sealed_answers_roundtrip_and_the_database_holds_no_plaintext(
+    app: FastAPI, database_url: str
+) -> None:
     """Runs on both backends (the ``database`` fixture's params); marked for the PostgreSQL run."""
     client, counsellor = await care_pair(app)
     database: Database = app.state.database
@@ -58,7 +61,7 @@ async def test_sealed_answers_roundtrip_and_the_database_holds_no_plaintext(app,
             assert all(b"CANARY" not in bytes(blob) and b"3, 2, 1" not in bytes(blob) for blob in blobs)
 
 
-async def test_export_and_erase(app) -> None:
+async def test_export_and_erase(app: FastAPI) -> None:
     client, counsellor = await care_pair(app)
     database: Database = app.state.database
     async with database.transaction() as db:

@@ -129,8 +129,8 @@ async def test_sharing_and_the_counsellors_dashboard(app: FastAPI) -> None:
         hub = await web.get("/checkins", headers={"Accept-Language": "en"})
         assert 'href="/checkins/who5?task=' in hub.text
         assert "Hospital psychology clinic near you." in hub.text
-        reads = await web.get("/checkins/sharing", headers={"Accept-Language": "en"})
-        assert "counsellor · questionnaire results" in reads.text
+        access = await web.get("/checkins/sharing", headers={"Accept-Language": "en"})
+        assert "counsellor · questionnaire results" in access.text
     async with await browser_for(app, stranger) as web:
         assert (await web.get(f"/counsellor/clients/{me.id}")).status_code == 404
     async with await browser_for(app, me) as web:
