@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -107,6 +107,36 @@ def predict(
                 _echo_json(answer)
 
 
+def corrections_for_training(task: str) -> dict[str, Any]:
+    """Reviewed corrections from ANXIN_DATABASE_URL as extra training splits per language."""
+    import asyncio
+
+    from anxin.companion import feedback
+    from anxin.core.config import get_settings
+    from anxin.core.db import Database
+    from anxin.mind.datasets import Split
+    from anxin.modules import load_models
+
+    load_models()
+    settings = get_settings()
+
+    async def read() -> list[feedback.TrainingExample]:
+        database = Database(settings.resolved_database_url)
+        try:
+            async with database.transaction(write=False) as db:
+                return await feedback.training_examples(db, task)
+        finally:
+            await database.dispose()
+
+    splits: dict[str, Split] = {}
+    for example in asyncio.run(read()):
+        splits.setdefault(example.language, Split()).add(example.text, example.label)
+    typer.echo(
+        "reviewed corrections: " + (", ".join(f"{lang} {len(s)}" for lang, s in splits.items()) or "none")
+    )
+    return splits
+
+
 @app.command()
 def train(
     task: Annotated[
@@ -141,6 +171,14 @@ def train(
     emodb: Annotated[
         Path | None, typer.Option("--emodb", help="Voice/fusion without files: EmoDB eGeMAPS npz.")
     ] = None,
+    include_corrections: Annotated[
+        bool,
+        typer.Option(
+            "--include-corrections",
+            help="Add counsellors' reviewed label corrections (consenting writers, de-identified) "
+            "from the database to the training split.",
+        ),
+    ] = False,
 ) -> None:
     """Train, early-stop on dev macro-F1, score test and save a new version (not promoted).
 
@@ -172,7 +210,10 @@ def train(
         elif task in TASK_LABELS:
             from anxin.mind.datasets import data_dir as resolve
 
-            directory = training.train_builtin(task, backbone, resolve(data_dir), log=typer.echo, limit=limit)
+            extra = corrections_for_training(task) if include_corrections else None
+            directory = training.train_builtin(
+                task, backbone, resolve(data_dir), log=typer.echo, limit=limit, extra=extra
+            )
         else:
             _fail(
                 f"unknown task {task!r}: use one of {', '.join(TASK_LABELS)} or give --train and --dev files"

@@ -43,3 +43,8 @@ class SummaryNotShared(NotFound):
 class SupportRequestNotFound(NotFound):
     code = "support_request_not_found"
     default_message = "We could not find this support request."
+
+
+class CorrectionNotAllowed(NotFound):
+    code = "correction_not_allowed"
+    default_message = "We could not find this message among those you may correct."

@@ -82,3 +82,25 @@ class SupportRequest(Base):
     locale: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LabelCorrection(Base):
+    """A counsellor's correction of an AI label (a message's risk or emotion, a flag).
+
+    The de-identified text is kept (sealed with the writer's key) only when the writer consented
+    to de-identified model training; consent is checked again whenever training data is exported.
+    """
+
+    __tablename__ = "ai_label_corrections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    corrector_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    surface: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str] = mapped_column(String(64))
+    task: Mapped[str] = mapped_column(String(16))  # risk | emotion
+    original_label: Mapped[str | None] = mapped_column(String(32))
+    corrected_label: Mapped[str] = mapped_column(String(32))
+    text_sealed: Mapped[bytes | None] = mapped_column(Encrypted())
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

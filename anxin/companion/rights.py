@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.companion import help as help_assistant
 from anxin.companion import service
-from anxin.companion.models import CompanionConversation, CompanionMessage, SupportRequest, ThoughtRecord
+from anxin.companion.models import (
+    CompanionConversation,
+    CompanionMessage,
+    LabelCorrection,
+    SupportRequest,
+    ThoughtRecord,
+)
 from anxin.core import clock
 from anxin.privacy.rights import JsonData
 
@@ -39,10 +45,37 @@ async def export_companion(db: AsyncSession, subject_id: int) -> JsonData:
     for row in await db.scalars(select(SupportRequest).where(SupportRequest.user_id == subject_id)):
         view = await help_assistant.support_view(db, row)
         requests.append({"id": view.id, "question": view.question, "status": view.status, "at": view.at})
-    return {"conversations": conversations, "thought_records": records, "support_requests": requests}
+    corrections = [
+        {
+            "id": row.id,
+            "role": "corrector" if row.corrector_id == subject_id else "writer",
+            "surface": row.surface,
+            "task": row.task,
+            "original_label": row.original_label,
+            "corrected_label": row.corrected_label,
+            "text_kept_for_training": row.text_sealed is not None,
+            "at": clock.as_utc(row.created_at).isoformat(),
+        }
+        for row in await db.scalars(
+            select(LabelCorrection).where(
+                (LabelCorrection.subject_id == subject_id) | (LabelCorrection.corrector_id == subject_id)
+            )
+        )
+    ]
+    return {
+        "conversations": conversations,
+        "thought_records": records,
+        "support_requests": requests,
+        "label_corrections": corrections,
+    }
 
 
 async def erase_companion(db: AsyncSession, subject_id: int) -> None:
+    await db.execute(
+        delete(LabelCorrection).where(
+            (LabelCorrection.subject_id == subject_id) | (LabelCorrection.corrector_id == subject_id)
+        )
+    )
     await db.execute(delete(ThoughtRecord).where(ThoughtRecord.user_id == subject_id))
     await db.execute(delete(CompanionMessage).where(CompanionMessage.user_id == subject_id))
     await db.execute(delete(CompanionConversation).where(CompanionConversation.user_id == subject_id))

@@ -8,14 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from anxin.accounts.deps import Actor, CurrentActor, UserActor, csrf_protect, require_role
+from anxin.companion import feedback, service
 from anxin.companion import help as help_assistant
-from anxin.companion import service
 from anxin.companion.content import lang_of, load
 from anxin.companion.crisis import crisis_out
 from anxin.companion.schemas import (
     ArticleOut,
     ConversationIn,
     ConversationOut,
+    CorrectionIn,
+    CorrectionOut,
     ExchangeOut,
     ExerciseIn,
     ExerciseOut,
@@ -112,6 +114,27 @@ async def thought_records(db: DbSession, actor: UserActor) -> list[ThoughtRecord
 async def client_summary(client_id: int, db: AuditedDb, actor: Counsellor) -> SummaryOut:
     """For the client's counsellor, with the client's consent: counts and flags, never the words."""
     return SummaryOut.of(await service.counsellor_summary(db, actor.id, client_id))
+
+
+@router.post("/companion/corrections", status_code=201)
+async def correct_label(body: CorrectionIn, db: DbSession, actor: Counsellor) -> CorrectionOut:
+    """A counsellor corrects an AI label on a message they may read (e.g. false alarm, missed risk,
+    the emotion was anger)."""
+    row = await feedback.correct(
+        db,
+        actor.user,
+        surface=body.surface,
+        ref=body.ref,
+        task=body.task,
+        label=body.label,
+        original_label=body.original_label,
+    )
+    return CorrectionOut(
+        id=row.id,
+        task=row.task,
+        corrected_label=row.corrected_label,
+        kept_for_training=row.text_sealed is not None,
+    )
 
 
 # ---------------------------------------------------------------- help assistant

@@ -176,3 +176,20 @@ class SupportViewOut(BaseModel):
 
 
 ConversationOut.model_rebuild()
+
+
+class CorrectionIn(BaseModel):
+    surface: str = Field(description="room_message or companion")
+    ref: str = Field(min_length=1, max_length=64, description="The message id.")
+    task: str = Field(description="risk or emotion")
+    label: str = Field(
+        min_length=1, max_length=32, description="The right label; for risk also false_alarm or missed_risk."
+    )
+    original_label: str | None = Field(default=None, max_length=32)
+
+
+class CorrectionOut(BaseModel):
+    id: int
+    task: str
+    corrected_label: str
+    kept_for_training: bool

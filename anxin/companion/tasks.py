@@ -15,5 +15,6 @@ rights.register_personal_data(
         "companion_messages",
         "companion_thought_records",
         "companion_support_requests",
+        "ai_label_corrections",
     ),
 )

@@ -122,8 +122,12 @@ def train_builtin(
     version: str | None = None,
     log: Callable[[str], None] = print,
     limit: int | None = None,
+    extra: dict[str, D.Split] | None = None,
 ) -> Path:
-    """Train every language of a built-in task, evaluate on test, write a version directory."""
+    """Train every language of a built-in task, evaluate on test, write a version directory.
+
+    ``extra`` adds training examples per language (e.g. counsellors' reviewed corrections, already
+    de-identified); they go into the training split only, never dev or test."""
     languages = sorted({lang for (t, lang) in D.TRAINING_SETS if t == task})
     if not languages:
         raise ValueError(f"unknown task {task!r}; built-in tasks: {', '.join(TASK_LABELS)}")
@@ -155,6 +159,9 @@ def train_builtin(
             dev = dev.extend(_chinese_risk_negatives(root, "dev", 300))
         if limit:
             train, dev = _subsample(train, limit), _subsample(dev, max(limit // 5, 50))
+        added = (extra or {}).get(lang)
+        if added:
+            train = train.extend(added)
         log(
             f"[{task}/{lang}] training {backbone} on {len(train)} texts ({', '.join(s.name for s in sets)}), "
             f"dev {len(dev)}"
@@ -165,15 +172,23 @@ def train_builtin(
         metrics["train_seconds"][lang] = round(time.perf_counter() - started, 1)
         predictor.save(directory / lang)
         manifest["languages"][lang] = lang
-        extra = {
+        negatives = {
             ("risk", "en"): [{"name": "goemotions_ekman (as none)", "licence": "Apache-2.0", "notes": ""}],
             ("risk", "zh"): [
                 {"name": "smp2020_usual (as none)", "licence": "research only (no licence)", "notes": ""}
             ],
         }.get((task, lang), [])
-        manifest["trained_on"][lang] = extra + [
+        manifest["trained_on"][lang] = negatives + [
             {"name": s.name, "licence": s.licence, "notes": s.notes} for s in sets
         ]
+        if added:
+            manifest["trained_on"][lang].append(
+                {
+                    "name": "reviewed corrections",
+                    "licence": "consented, de-identified",
+                    "notes": f"{len(added)} texts",
+                }
+            )
         thresholds = None
         if task == "risk":
             thresholds = choose_thresholds(predictor, dev.texts, dev.labels, lang)
