@@ -20,11 +20,11 @@ from anxin.accounts.deps import CSRF_FIELD, Actor, CurrentActor, csrf_protect, c
 from anxin.accounts.models import ROLE_COUNSELLOR, User
 from anxin.accounts.pages import SECURITY_PAGE, sign_in_first
 from anxin.accounts.rendering import render
-from anxin.content import access, buying, comments, events, lessons, reports, service, views
+from anxin.content import access, buying, comments, events, lessons, questions, reports, service, views
 from anxin.content.errors import NotEntitled
-from anxin.content.models import COURSE, LIVE_EVENT, ContentItem
+from anxin.content.models import COURSE, LIVE_EVENT, Answerer, ContentItem
 from anxin.content.routes import read_upload
-from anxin.content.schemas import BuyIn, ItemIn
+from anxin.content.schemas import BuyIn, ItemIn, QuestionIn
 from anxin.core.deps import DbSession
 from anxin.core.errors import AppError, NotFound, ValidationFailed
 from anxin.core.i18n import gettext
@@ -402,3 +402,169 @@ async def studio_action(
     except AppError as exc:
         return await _studio(request, db, actor, error=exc)
     return RedirectResponse(f"/studio#item-{content_id}", status_code=303)
+
+
+# ---------------------------------------------------------------- paid questions
+
+
+async def _questions_page(
+    request: Request, db: DbSession, actor: Actor, *, error: AppError | None = None, notice: str = ""
+) -> Response:
+    mine = [await questions.view(db, actor.user, q) for q in await questions.mine(db, actor.user)]
+    terms = await db.get(Answerer, actor.id) if actor.role == ROLE_COUNSELLOR else None
+    offers = []
+    if actor.role == "client":
+        for row, (en, zh) in await questions.answerers(db):
+            name = (zh if _language(request) == "zh" else en) or en
+            offers.append({"terms": row, "name": name, "price": Money(row.price, row.currency).format()})
+    return _page(
+        request,
+        "content/questions.html",
+        {
+            "mine": mine,
+            "offers": offers,
+            "terms": terms,
+            "is_counsellor": actor.role == ROLE_COUNSELLOR,
+            "notice": notice,
+            "money": lambda amount, cur: Money(amount, cur).format(),
+        },
+        error=error,
+    )
+
+
+@router.get("/questions", response_class=HTMLResponse)
+async def questions_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    if (gate := _gate(request, actor)) is not None:
+        return gate
+    assert actor is not None
+    return await _questions_page(request, db, actor)
+
+
+@router.post("/questions/ask", response_class=HTMLResponse)
+async def ask_submit(
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    counsellor_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
+    expected_amount: Annotated[int, Form(ge=1)],
+    text: Annotated[str, Form(max_length=2000)] = "",
+    public: Annotated[str, Form(max_length=5)] = "",
+    currency: Annotated[str, Form(max_length=3)] = "CNY",
+    idempotency_key: Annotated[str, Form(max_length=255)] = "",
+) -> Response:
+    if (gate := _gate(request, actor)) is not None:
+        return gate
+    assert actor is not None
+    try:
+        try:
+            body = QuestionIn(
+                counsellor_id=counsellor_id,
+                text=text,
+                public=bool(public),
+                currency=currency,
+                expected_amount=expected_amount,
+            )
+        except ValueError:
+            raise ValidationFailed("Please write your question (at least a few words).") from None
+        async with db.begin_nested():
+            stored = await questions.ask_once(db, actor.user, idempotency_key, body)
+    except AppError as exc:
+        return await _questions_page(request, db, actor, error=exc)
+    if b'"show_resources":true' in stored.body:
+        return await _questions_page(request, db, actor, notice="resources")
+    return RedirectResponse("/questions#mine", status_code=303)
+
+
+@router.post("/questions/terms", response_class=HTMLResponse)
+async def terms_submit(
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    price: Annotated[str, Form(max_length=20)] = "",
+    unlock_price: Annotated[str, Form(max_length=20)] = "",
+    deadline_hours: Annotated[int, Form(ge=1, le=336)] = 48,
+) -> Response:
+    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return gate
+    assert actor is not None
+    try:
+        async with db.begin_nested():
+            await questions.set_terms(
+                db,
+                actor.user,
+                currency="CNY",
+                price=_minor(price),
+                unlock_price=_minor(unlock_price),
+                deadline_hours=deadline_hours,
+            )
+    except AppError as exc:
+        return await _questions_page(request, db, actor, error=exc)
+    return RedirectResponse("/questions", status_code=303)
+
+
+@router.post("/questions/{question_id}/answer", response_class=HTMLResponse)
+async def answer_submit(
+    question_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    text: Annotated[str, Form(max_length=10_000)] = "",
+    audio: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return gate
+    assert actor is not None
+    try:
+        data = await read_upload(audio) if audio is not None and audio.filename else None
+        async with db.begin_nested():
+            _, show = await questions.answer(
+                db, actor.user, question_id, text=text, audio=data, home=request.app.state.settings.home
+            )
+    except AppError as exc:
+        return await _questions_page(request, db, actor, error=exc)
+    if show:
+        return await _questions_page(request, db, actor, notice="resources")
+    return RedirectResponse("/questions", status_code=303)
+
+
+@router.get("/answers", response_class=HTMLResponse)
+async def answers_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    user = _user(actor)
+    rows = [await questions.view(db, user, q) for q in await questions.public_answers(db)]
+    return _page(
+        request,
+        "content/answers.html",
+        {
+            "rows": rows,
+            "is_client": actor is not None and actor.role == "client",
+            "money": lambda amount, cur: Money(amount, cur).format(),
+        },
+    )
+
+
+@router.post("/answers/{question_id}/unlock", response_class=HTMLResponse)
+async def unlock_submit(
+    question_id: RowId,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    idempotency_key: Annotated[str, Form(max_length=255)] = "",
+) -> Response:
+    if (gate := _gate(request, actor)) is not None:
+        return gate
+    assert actor is not None
+    try:
+        async with db.begin_nested():
+            await questions.unlock_once(
+                db, actor.user, question_id, idempotency_key, method="wallet", card_number=None
+            )
+    except AppError as exc:
+        user = actor.user
+        rows = [await questions.view(db, user, q) for q in await questions.public_answers(db)]
+        return _page(
+            request,
+            "content/answers.html",
+            {"rows": rows, "is_client": actor.role == "client", "money": lambda a, c: Money(a, c).format()},
+            error=exc,
+        )
+    return RedirectResponse(f"/answers#q-{question_id}", status_code=303)

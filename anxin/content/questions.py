@@ -352,3 +352,10 @@ async def mine(db: AsyncSession, user: User) -> list[Question]:
             )
         ).all()
     )
+
+
+async def answerers(db: AsyncSession) -> list[tuple[Answerer, tuple[str, str]]]:
+    """Verified counsellors who take paid questions, with their names."""
+    rows = list((await db.scalars(select(Answerer).order_by(Answerer.counsellor_id).limit(200))).all())
+    names = await counselors.names_of(db, [row.counsellor_id for row in rows])
+    return [(row, names[row.counsellor_id]) for row in rows if row.counsellor_id in names]

@@ -152,3 +152,56 @@ def test_no_purchase_links_inside_care_rooms() -> None:
         assert 'href="/library' not in text and 'href="/pay/' not in text and "/studio" not in text, path
     for path in rooms.rglob("*.py"):
         assert "anxin.content" not in path.read_text(encoding="utf-8"), path
+
+
+async def test_paid_questions_from_the_pages(app: FastAPI, client: httpx.AsyncClient, author: Person) -> None:
+    asker, reader = await person(app), await person(app)
+    await top_up(client, asker)
+    await top_up(client, reader)
+    async with (
+        await browser_for(app, author) as counsellor,
+        await browser_for(app, asker) as first,
+        await browser_for(app, reader) as second,
+    ):
+        page = await counsellor.get("/questions")
+        saved = await counsellor.post(
+            "/questions/terms",
+            data={
+                "csrf_token": csrf_from(page.text),
+                "price": "20.00",
+                "unlock_price": "2.00",
+                "deadline_hours": "24",
+            },
+        )
+        assert saved.status_code == 303
+        offers = await first.get("/questions")
+        form = re.search(
+            rf'action="/questions/ask" data-counsellor="{author.id}">(.*?)</form>',
+            offers.text,
+            re.S,
+        )
+        assert form
+        fields = dict(HIDDEN.findall(form.group(1)))
+        fields.update(
+            {"csrf_token": csrf_from(offers.text), "text": "How can I sleep before exams?", "public": "1"}
+        )
+        assert (await first.post("/questions/ask", data=fields)).status_code == 303
+        assert (
+            await first.post("/questions/ask", data=fields)
+        ).status_code == 303  # a double submit asks once
+        mine = await first.get("/questions")
+        assert mine.text.count('data-status="open"') == 1
+        todo = await counsellor.get("/questions")
+        question_id = re.findall(r'data-question="(\d+)" data-status="open"', todo.text)[0]
+        answered = await counsellor.post(
+            f"/questions/{question_id}/answer",
+            data={"csrf_token": csrf_from(todo.text), "text": "PAGE-ANSWER: a wind-down routine."},
+            files={"audio": ("", b"", "application/octet-stream")},
+        )
+        assert answered.status_code == 303, answered.text
+        public = await second.get("/answers")
+        assert "PAGE-ANSWER" not in public.text and f'action="/answers/{question_id}/unlock"' in public.text
+        unlock = dict(HIDDEN.findall(public.text.split(f'id="q-{question_id}"')[1]))
+        unlock["csrf_token"] = csrf_from(public.text)
+        assert (await second.post(f"/answers/{question_id}/unlock", data=unlock)).status_code == 303
+        assert "PAGE-ANSWER" in (await second.get("/answers")).text
