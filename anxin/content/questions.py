@@ -32,6 +32,7 @@ from anxin.core.errors import Forbidden, ValidationFailed
 from anxin.core.money import Money
 from anxin.counselors import service as counselors
 from anxin.counselors.errors import CounselorNotFound
+from anxin.counselors.models import VERIFIED, CounselorProfile
 from anxin.privacy.crypto import seal, unseal, user_owner
 
 QUESTION_CONTEXT = "content.question"
@@ -356,6 +357,16 @@ async def mine(db: AsyncSession, user: User) -> list[Question]:
 
 async def answerers(db: AsyncSession) -> list[tuple[Answerer, tuple[str, str]]]:
     """Verified counsellors who take paid questions, with their names."""
-    rows = list((await db.scalars(select(Answerer).order_by(Answerer.counsellor_id).limit(200))).all())
+    rows = list(
+        (
+            await db.scalars(
+                select(Answerer)
+                .join(CounselorProfile, CounselorProfile.counsellor_id == Answerer.counsellor_id)
+                .where(CounselorProfile.status == VERIFIED)
+                .order_by(Answerer.counsellor_id)
+                .limit(200)
+            )
+        ).all()
+    )
     names = await counselors.names_of(db, [row.counsellor_id for row in rows])
     return [(row, names[row.counsellor_id]) for row in rows if row.counsellor_id in names]
