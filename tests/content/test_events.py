@@ -26,6 +26,7 @@ from anxin.core import clock
 from anxin.core.db import Database
 from anxin.core.errors import AppError
 from anxin.core.money import Money
+from anxin.core.outbox import OutboxMessage
 from tests.appointments.support import Person, person, settle
 from tests.content.support import API, article_body, buy, key, top_up, wallet_balance
 
@@ -154,7 +155,17 @@ async def test_event_room_for_host_and_seat_holders(
     assert (await client.get(room, headers=outsider.headers)).status_code == 404
     assert (await client.post(room, json={"text": "hi"}, headers=outsider.headers)).status_code == 404
     page = await client.get(f"/library/{event['id']}/room", headers=attendee.headers)
-    assert page.status_code == 200 and "Welcome" in page.text
+    assert page.status_code == 200 and "Welcome" in page.text and "content-room.js" in page.text
+    async with app.state.database.transaction(write=False) as db:
+        published = await db.scalars(
+            select(OutboxMessage.payload).where(
+                OutboxMessage.name == events.channel_of(int(str(event["id"])))
+            )
+        )
+        assert sorted(p["post_id"] for p in published.all()) == [
+            host_post.json()["id"],
+            question.json()["id"],
+        ]
     database: Database = app.state.database
     async with database.transaction(write=False) as db:
         channel = events.channel_of(int(str(event["id"])))
