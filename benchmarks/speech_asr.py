@@ -117,11 +117,11 @@ async def end_to_end(repeat: int) -> dict[str, float]:
     from anxin.core.migrate import upgrade
     from anxin.core.relay import OutboxRelay
     from anxin.mind.speech import audio
+    from anxin.mind.speech.audio import encode
     from anxin.modules import load_tasks
     from anxin.privacy import keys
     from anxin.privacy.keys import MasterKeyring
     from anxin.rooms import attachments, service, transcripts
-    from tests.mind.speech.conftest import encode
 
     url = f"sqlite+aiosqlite:///{home / 'bench.db'}"
     upgrade(url)

@@ -10,6 +10,7 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -124,4 +125,28 @@ def encode_wav(samples: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
         out.setsampwidth(2)
         out.setframerate(rate)
         out.writeframes(pcm.tobytes())
+    return buffer.getvalue()
+
+
+def encode(samples: np.ndarray, container: str) -> bytes:
+    """16 kHz mono audio as browsers record it: "webm"/"ogg" (Opus) or "mp4" (AAC) (tests, tools)."""
+    try:
+        import av
+    except ImportError as exc:
+        raise SpeechExtraMissing(package="av") from exc
+    codec, rate = {"webm": ("libopus", 48000), "ogg": ("libopus", 48000), "mp4": ("aac", 16000)}[container]
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=container) as out:
+        stream: Any = out.add_stream(codec, rate=rate)
+        stream.layout = "mono"
+        frame = av.AudioFrame.from_ndarray(
+            samples.reshape(1, -1).astype(np.float32), format="flt", layout="mono"
+        )
+        frame.sample_rate = SAMPLE_RATE
+        resampler = av.AudioResampler(format=stream.codec_context.format.name, layout="mono", rate=rate)
+        for piece in resampler.resample(frame):
+            for packet in stream.encode(piece):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
     return buffer.getvalue()

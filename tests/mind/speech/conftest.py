@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -48,24 +47,9 @@ def pinyin(text: str) -> str:
 
 def encode(samples: np.ndarray, container: str) -> bytes:
     """Re-encode 16 kHz mono audio the way browsers record it: webm/ogg Opus or mp4 AAC."""
-    import av
+    from anxin.mind.speech.audio import encode as encode_audio
 
-    codec, rate = {"webm": ("libopus", 48000), "ogg": ("libopus", 48000), "mp4": ("aac", 16000)}[container]
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format=container) as out:
-        stream = out.add_stream(codec, rate=rate)
-        stream.layout = "mono"
-        frame = av.AudioFrame.from_ndarray(
-            samples.reshape(1, -1).astype(np.float32), format="flt", layout="mono"
-        )
-        frame.sample_rate = 16000
-        resampler = av.AudioResampler(format=stream.codec_context.format.name, layout="mono", rate=rate)
-        for piece in resampler.resample(frame):
-            for packet in stream.encode(piece):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buffer.getvalue()
+    return encode_audio(samples, container)
 
 
 def edit_distance(a: list[str], b: list[str]) -> int:
