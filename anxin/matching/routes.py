@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Request
 
 from anxin.accounts.deps import UserActor, csrf_protect
 from anxin.core.deps import DbSession
-from anxin.matching import service
-from anxin.matching.schemas import IntakeIn, MatchOut
+from anxin.matching import recommend, service
+from anxin.matching.schemas import IntakeIn, MatchOut, RecommendationOut
 from anxin.matching.views import reasons_out
 
 router = APIRouter(prefix="/matching", tags=["matching"], dependencies=[Depends(csrf_protect)])
@@ -26,3 +26,14 @@ async def match(request: Request, body: IntakeIn, db: DbSession, actor: UserActo
     listed = await service.names(db, await service.match(db, intake, limit=body.limit))
     locale = _locale(request)
     return [MatchOut.of(item, locale, intake.modality, reasons_out(item, locale)) for item in listed]
+
+
+@router.get("/recommendations")
+async def recommendations(
+    request: Request, db: DbSession, actor: UserActor, context: str = "library", limit: int = 5
+) -> list[RecommendationOut]:
+    """Content for the library, after a session or on a profile, each with its reason; never for a
+    care room (any other ``context`` is refused)."""
+    locale = _locale(request)
+    found = await recommend.recommend(db, actor.user, context=context, limit=max(1, min(limit, 20)))
+    return [RecommendationOut.of(item, locale) for item in found]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from anxin.core.i18n import gettext
+from anxin.matching.recommend import Recommendation
 from anxin.matching.scoring import Intake
 from anxin.matching.service import Listed
 
@@ -79,4 +81,26 @@ class MatchOut(BaseModel):
             reasons=reasons,
             book_url=f"/counselors/{candidate.counsellor_id}/book",
             profile_url=f"/counselors/{candidate.counsellor_id}",
+        )
+
+
+class RecommendationOut(BaseModel):
+    content_id: int
+    kind: str
+    topic: str
+    title: str
+    url: str
+    reason: str
+    score: float
+
+    @classmethod
+    def of(cls, found: Recommendation, locale: str) -> RecommendationOut:
+        return cls(
+            content_id=found.item.id,
+            kind=found.item.kind,
+            topic=found.item.topic,
+            title=found.item.title,
+            url=f"/library/{found.item.id}",
+            reason=gettext(locale, found.reason, **found.params),
+            score=found.score,
         )

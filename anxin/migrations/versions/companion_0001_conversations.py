@@ -79,7 +79,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["companion_conversations.id"],
-            name="fk_companion_thought_records_conversation_id_companion_conversations",
+            name="fk_companion_thought_records_conversation_id",
             ondelete="SET NULL",
         ),
     )
