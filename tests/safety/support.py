@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from anxin.accounts.models import ROLE_ADMIN
 from anxin.appointments.models import CareRelationship
 from anxin.core import clock
 from anxin.core.db import Database
+from anxin.core.outbox import STATUS_DISPATCHED, STATUS_PENDING, OutboxMessage
 from anxin.privacy import consent
 from anxin.safety.models import RiskFlag
 from tests.rooms.support import Pair, Person, make_pair, make_person
@@ -68,3 +71,28 @@ async def withdraw(database: Database, user_id: int, purpose: str) -> None:
 async def flags(database: Database) -> list[RiskFlag]:
     async with database.transaction(write=False) as db:
         return list(await db.scalars(select(RiskFlag).order_by(RiskFlag.id)))
+
+
+async def settle(app: FastAPI, *, timeout: float = 20.0) -> None:
+    """Run the outbox until no job or publish is due or claimed. ``relay.drain`` alone can return
+    while the app's own relay loop has just claimed a row and not yet started its job."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        await app.state.relay.drain()
+        async with app.state.database.transaction(write=False) as db:
+            busy = await db.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    (OutboxMessage.status == STATUS_DISPATCHED)
+                    | (
+                        (OutboxMessage.status == STATUS_PENDING)
+                        & (OutboxMessage.available_at <= clock.utcnow())
+                    )
+                )
+            )
+        if not busy:
+            return
+        assert loop.time() < deadline, "the outbox did not finish its jobs"
+        await asyncio.sleep(0.05)

@@ -16,7 +16,7 @@ from anxin.core import clock, hooks
 from anxin.privacy import consent
 from anxin.safety import analysis, regression
 from anxin.safety.models import TextAnalysis
-from tests.safety.support import HIGH_RISK, flags, grant, make_admin, make_care, withdraw
+from tests.safety.support import HIGH_RISK, flags, grant, make_admin, make_care, settle, withdraw
 
 
 async def _analyses(app: FastAPI) -> list[TextAnalysis]:
@@ -36,7 +36,7 @@ async def _send(client: httpx.AsyncClient, care, text: str, msg_id: str) -> None
 async def test_no_consent_no_analysis(app: FastAPI, client: httpx.AsyncClient) -> None:
     care = await make_care(app.state.database)
     await _send(client, care, "I feel a bit low today.", "n1")
-    await app.state.relay.drain()
+    await settle(app)
     assert await _analyses(app) == []
 
 
@@ -46,7 +46,7 @@ async def test_consented_analysis_is_sealed_with_versions(app: FastAPI, client: 
         app.state.database, care.client.user_id, consent.AI_EMOTION_ANALYSIS, consent.AI_RISK_SCREENING
     )
     await _send(client, care, "I am so angry at my boss, nothing works.", "y1")
-    await app.state.relay.drain()
+    await settle(app)
     (row,) = await _analyses(app)
     assert row.source == "room_message" and set(row.model_versions) >= {"emotion", "risk"}
     assert b"angry" not in row.result_sealed
@@ -60,12 +60,12 @@ async def test_withdrawn_consent_stores_nothing_afterwards(app: FastAPI, client:
     care = await make_care(database)
     await grant(database, care.client.user_id, consent.AI_EMOTION_ANALYSIS, consent.AI_RISK_SCREENING)
     await _send(client, care, "Work was heavy today.", "w1")
-    await app.state.relay.drain()
+    await settle(app)
     assert len(await _analyses(app)) == 1
     await withdraw(database, care.client.user_id, consent.AI_EMOTION_ANALYSIS)
     await withdraw(database, care.client.user_id, consent.AI_RISK_SCREENING)
     await _send(client, care, "Still heavy, I cannot sleep.", "w2")
-    await app.state.relay.drain()
+    await settle(app)
     assert len(await _analyses(app)) == 1  # nothing for the message after the withdrawal
 
 
@@ -135,7 +135,7 @@ async def test_diary_notes_are_analysed_and_screened(app: FastAPI) -> None:
             db, care.client.user_id, day=clock.utcnow().date(), mood=2, note=HIGH_RISK
         )
     assert saved.show_resources
-    await app.state.relay.drain()
+    await settle(app)
     (row,) = await _analyses(app)
     (flag,) = await flags(database)
     assert (row.source, flag.source, flag.ref) == ("diary", "diary", row.ref)

@@ -81,7 +81,9 @@ async def test_export_then_erase(app: FastAPI, client: httpx.AsyncClient) -> Non
         data = await rights.export_subject(db, client_id)
     exported = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("data.json"))
     mine = exported["modules"]["safety"] if "modules" in exported else exported["safety"]
-    assert mine["risk_flags"][0]["events"][-1]["note"] == "spoke on the phone"
+    assert [event["note"] for event in mine["risk_flags"][0]["events"] if event["kind"] == "note"] == [
+        "spoke on the phone"
+    ]
     assert mine["emergency_contact"]["name"] == "A" and "walk" in mine["safety_plan"]
     async with database.transaction() as db:
         await rights.erase_subject(db, care.counsellor.user_id)

@@ -16,7 +16,7 @@ from anxin.core.outbox import OutboxMessage
 from anxin.privacy.models import AuditEvent
 from anxin.safety.models import ACKNOWLEDGED, CLOSED, OPEN, RiskFlagEvent
 from anxin.safety.service import ESCALATE_JOB
-from tests.safety.support import HIGH_RISK, HIGH_RISK_ZH, flags, make_admin, make_care
+from tests.safety.support import HIGH_RISK, HIGH_RISK_ZH, flags, make_admin, make_care, settle
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -77,7 +77,7 @@ async def test_unacknowledged_flag_escalates_to_on_call_admin(
     care = await make_care(database)
     admin = await make_admin(database)
     await _send(client, care, HIGH_RISK, "e1")
-    await app.state.relay.drain()
+    await settle(app)
     (flag,) = await flags(database)
     assert flag.escalated_at is None
     async with database.transaction(write=False) as db:
@@ -86,10 +86,10 @@ async def test_unacknowledged_flag_escalates_to_on_call_admin(
         )
         assert paged is not None and paged.kind == "safety.risk_alert"
     clock.freeze(START + timedelta(minutes=14))
-    await app.state.relay.drain()
+    await settle(app)
     assert (await flags(database))[0].escalated_at is None
     clock.freeze(START + timedelta(minutes=16))
-    await app.state.relay.drain()
+    await settle(app)
     (flag,) = await flags(database)
     assert flag.escalated_at is not None and flag.status == OPEN
     async with database.transaction(write=False) as db:
@@ -127,7 +127,7 @@ async def test_acknowledged_flag_does_not_escalate_and_steps_are_audited(
     assert (await client.get(base, headers=care.client.headers)).status_code == 404
     assert (await client.get(base, headers=admin.headers)).status_code == 200
     clock.freeze(START + timedelta(minutes=30))
-    await app.state.relay.drain()
+    await settle(app)
     (flag,) = await flags(database)
     assert flag.escalated_at is None and flag.acknowledged_by == care.counsellor.user_id
     async with database.transaction(write=False) as db:
@@ -153,7 +153,7 @@ async def test_without_a_counsellor_the_on_call_admin_is_paged_at_once(
     care = await make_care(database, in_care=False)
     admin = await make_admin(database)
     await _send(client, care, HIGH_RISK, "n1")
-    await app.state.relay.drain()
+    await settle(app)
     (flag,) = await flags(database)
     assert flag.owner_id is None and flag.escalated_at is not None
     async with database.transaction(write=False) as db:
