@@ -48,3 +48,8 @@ class SupportRequestNotFound(NotFound):
 class CorrectionNotAllowed(NotFound):
     code = "correction_not_allowed"
     default_message = "We could not find this message among those you may correct."
+
+
+class MoodNeeded(ValidationFailed):
+    code = "mood_needed"
+    default_message = "Please choose how your mood is today (1 to 10) for the diary."

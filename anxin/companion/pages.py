@@ -12,8 +12,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from anxin.accounts.deps import CurrentActor, csrf_protect
 from anxin.accounts.models import ROLE_ADMIN, ROLE_CLIENT
 from anxin.accounts.pages import page, sign_in_first
+from anxin.companion import diary, service
 from anxin.companion import help as help_assistant
-from anxin.companion import service
 from anxin.companion.content import lang_of, load
 from anxin.companion.settings import companion_settings
 from anxin.core.deps import DbSession
@@ -121,18 +121,46 @@ async def save_record(conversation_id: int, request: Request, db: DbSession, act
     return RedirectResponse(f"/companion/{conversation_id}?saved=1", status_code=303)
 
 
+async def _records_page(
+    request: Request, db: DbSession, user_id: int, error: AppError | None = None
+) -> Response:
+    fields = load().exercises["thought_record"].steps
+    lang = lang_of(_locale(request))
+    labels = [(step.field, step.say(lang)) for step in fields if step.field]
+    context = {
+        "records": await service.thought_records(db, user_id),
+        "labels": labels,
+        "moods": list(range(1, 11)),
+        "copied": request.query_params.get("diary") == "1",
+    }
+    return page(request, "companion/records.html", context, error=error, field="mood")
+
+
 @router.get("/companion-records", response_class=HTMLResponse)
 async def records_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
     if actor is None:
         return sign_in_first(request)
-    fields = load().exercises["thought_record"].steps
-    lang = lang_of(_locale(request))
-    labels = [(step.field, step.say(lang)) for step in fields if step.field]
-    return page(
-        request,
-        "companion/records.html",
-        {"records": await service.thought_records(db, actor.id), "labels": labels},
-    )
+    return await _records_page(request, db, actor.id)
+
+
+@router.post("/companion-records/{record_id}/diary", response_class=HTMLResponse)
+async def record_to_diary(
+    record_id: int,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    mood: Annotated[str, Form()] = "",
+) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    chosen = int(mood) if mood.strip().isdigit() else None
+    try:
+        await diary.copy_to_diary(db, actor.id, record_id, mood=chosen, locale=_locale(request))
+    except AppError as error:
+        if error.status_code == 404:
+            raise
+        return await _records_page(request, db, actor.id, error=error)
+    return RedirectResponse("/companion-records?diary=1", status_code=303)
 
 
 # ---------------------------------------------------------------- help assistant

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from anxin.accounts.deps import Actor, CurrentActor, UserActor, csrf_protect, require_role
-from anxin.companion import feedback, service
+from anxin.companion import diary, feedback, service
 from anxin.companion import help as help_assistant
 from anxin.companion.content import lang_of, load
 from anxin.companion.crisis import crisis_out
@@ -18,6 +18,8 @@ from anxin.companion.schemas import (
     ConversationOut,
     CorrectionIn,
     CorrectionOut,
+    DiaryCopyIn,
+    DiaryCopyOut,
     ExchangeOut,
     ExerciseIn,
     ExerciseOut,
@@ -108,6 +110,15 @@ async def thought_records(db: DbSession, actor: UserActor) -> list[ThoughtRecord
         ThoughtRecordOut(id=row.id, at=row.created_at.isoformat(), fields=body)
         for row, body in await service.thought_records(db, actor.id)
     ]
+
+
+@router.post("/companion/thought-records/{record_id}/diary", status_code=201)
+async def copy_to_diary(
+    request: Request, record_id: int, body: DiaryCopyIn, db: DbSession, actor: UserActor
+) -> DiaryCopyOut:
+    """Add a saved thought record to today's mood diary entry (appended to any note already there)."""
+    saved = await diary.copy_to_diary(db, actor.id, record_id, mood=body.mood, locale=_locale(request))
+    return DiaryCopyOut(entry_id=saved.entry.id, day=saved.entry.day.isoformat())
 
 
 @router.get("/companion/clients/{client_id}/summary")

@@ -193,3 +193,14 @@ class CorrectionOut(BaseModel):
     task: str
     corrected_label: str
     kept_for_training: bool
+
+
+class DiaryCopyIn(BaseModel):
+    mood: int | None = Field(
+        default=None, ge=1, le=10, description="Today's mood, 1–10 (optional if today has an entry)."
+    )
+
+
+class DiaryCopyOut(BaseModel):
+    entry_id: int
+    day: str
