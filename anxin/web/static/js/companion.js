@@ -20,7 +20,7 @@
       circle.className = "companion-circle";
       label.textContent = box.dataset.tDone;
       start.disabled = false;
-      var composer = document.getElementById("text");
+      var composer = document.getElementById("field-text");
       if (composer) composer.focus();
       return;
     }
