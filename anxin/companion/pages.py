@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from anxin.accounts.deps import CurrentActor, csrf_protect
 from anxin.accounts.models import ROLE_ADMIN, ROLE_CLIENT
 from anxin.accounts.pages import page, sign_in_first
-from anxin.companion import diary, service
+from anxin.companion import diary, feedback, service
 from anxin.companion import help as help_assistant
 from anxin.companion.content import lang_of, load
 from anxin.companion.settings import companion_settings
@@ -161,6 +161,31 @@ async def record_to_diary(
             raise
         return await _records_page(request, db, actor.id, error=error)
     return RedirectResponse("/companion-records?diary=1", status_code=303)
+
+
+@router.get("/companion/clients/{client_id}", response_class=HTMLResponse)
+async def client_summary(client_id: int, request: Request, db: AuditedDb, actor: CurrentActor) -> Response:
+    """For the client's counsellor, with the client's consent: counts, exercises, flags."""
+    if actor is None:
+        return sign_in_first(request)
+    summary = await service.counsellor_summary(db, actor.id, client_id)
+    done = request.query_params.get("corrected") == "1"
+    return page(request, "companion/summary.html", {"summary": summary, "corrected": done})
+
+
+@router.post("/companion/clients/{client_id}/corrections", response_class=HTMLResponse)
+async def correct_flag(
+    client_id: int,
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    message_id: Annotated[str, Form()] = "",
+    label: Annotated[str, Form()] = "",
+) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    await feedback.correct(db, actor.user, surface="companion", ref=message_id, task="risk", label=label)
+    return RedirectResponse(f"/companion/clients/{client_id}?corrected=1", status_code=303)
 
 
 # ---------------------------------------------------------------- help assistant

@@ -420,6 +420,7 @@ async def counsellor_summary(db: AsyncSession, counsellor_id: int, client_id: in
     rows = list(
         await db.execute(
             select(
+                CompanionMessage.id,
                 CompanionMessage.role,
                 CompanionMessage.kind,
                 CompanionMessage.intent,
@@ -433,7 +434,12 @@ async def counsellor_summary(db: AsyncSession, counsellor_id: int, client_id: in
     exercises = Counter(r.intent for r in rows if r.role == ROLE_AI and r.kind == "completed" and r.intent)
     emotions = Counter(r.emotion for r in rows if r.role == ROLE_USER and r.emotion)
     flags = [
-        {"at": clock.as_utc(r.created_at).isoformat(), "level": r.risk_level, "flag_id": r.flag_id}
+        {
+            "message_id": r.id,
+            "at": clock.as_utc(r.created_at).isoformat(),
+            "level": r.risk_level,
+            "flag_id": r.flag_id,
+        }
         for r in rows
         if r.role == ROLE_USER and r.risk_level in ("moderate", "high", "imminent")
     ]

@@ -104,3 +104,37 @@ async def test_pages_render_in_both_languages(app: FastAPI, client: httpx.AsyncC
         assert "/help/refunds" in asked.text
     finally:
         client.cookies.clear()
+
+
+async def test_the_counsellor_summary_page_and_a_false_alarm(app: FastAPI, client: httpx.AsyncClient) -> None:
+    from anxin.accounts.models import ROLE_COUNSELLOR
+    from anxin.privacy import consent
+    from anxin.rooms import service as rooms
+
+    person = await make_person(app.state.database)
+    counsellor = await make_person(app.state.database, ROLE_COUNSELLOR)
+    async with app.state.database.transaction() as db:
+        await rooms.open_room(db, client_id=person.user_id, counselor_id=counsellor.user_id)
+        await consent.grant(db, person.user_id, consent.SHARE_MEASURES_WITH_COUNSELLOR)
+    started = await client.post(
+        "/api/v1/companion/conversations", json={"locale": "en"}, headers=person.headers
+    )
+    base = f"/api/v1/companion/conversations/{started.json()['id']}"
+    await client.post(f"{base}/messages", json={"text": "I want to end my life"}, headers=person.headers)
+    client.cookies.set("anxin_session", counsellor.token)
+    try:
+        shown = await client.get(f"/companion/clients/{person.user_id}")
+        assert shown.status_code == 200 and "I want to end my life" not in shown.text
+        token = shown.text.split('name="csrf_token" value="')[1].split('"')[0]
+        message_id = shown.text.split('name="message_id" value="')[1].split('"')[0]
+        done = await client.post(
+            f"/companion/clients/{person.user_id}/corrections",
+            data={"csrf_token": token, "message_id": message_id, "label": "false_alarm"},
+            follow_redirects=True,
+        )
+        assert done.status_code == 200 and "alert-success" in done.text
+    finally:
+        client.cookies.clear()
+    stranger = await make_person(app.state.database, ROLE_COUNSELLOR)
+    other = await client.get(f"/api/v1/companion/clients/{person.user_id}/summary", headers=stranger.headers)
+    assert other.status_code == 404
