@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from anxin.core import clock
 from anxin.mind import service as mind
 from anxin.privacy import consent, crypto
-from anxin.safety import service
+from anxin.safety import screening, service
 from anxin.safety.models import ORIGIN_DEEP, TextAnalysis
 
 
@@ -35,6 +35,8 @@ async def analyze_stored(
     )
     if existing is not None:
         return existing
+    if not await screening.is_client(db, subject_id):
+        return None
     emotions = await consent.has_consent(db, subject_id, consent.AI_EMOTION_ANALYSIS)
     risk = await consent.has_consent(db, subject_id, consent.AI_RISK_SCREENING)
     if not (emotions or risk) or not text.strip():

@@ -37,6 +37,13 @@ async def test_risky_message_opens_flag_and_shows_resources(app: FastAPI, client
     assert risky.status_code == 201 and risky.json()["show_resources"] is True
     zh = await _send(client, care, HIGH_RISK_ZH, "c3")
     assert zh.json()["show_resources"] is True
+    # A counsellor asking about risk directly is good practice, not a risk of their own.
+    asked = await client.post(
+        f"/api/v1/rooms/{care.room_id}/messages",
+        json={"text": "Have you had thoughts of suicide this week?", "client_msg_id": "k1"},
+        headers=care.counsellor.headers,
+    )
+    assert asked.status_code == 201 and "show_resources" not in asked.json()
     rows = await flags(app.state.database)
     assert [(f.source, f.level, f.status, f.owner_id) for f in rows] == [
         ("room_message", "high", OPEN, care.counsellor.user_id)
