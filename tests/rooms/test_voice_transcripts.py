@@ -21,6 +21,7 @@ from anxin.core.errors import NotFound
 from anxin.core.relay import OutboxRelay
 from anxin.privacy import consent
 from anxin.rooms import attachments, transcripts
+from anxin.rooms import rights as room_rights
 from anxin.rooms.models import RoomMessage, RoomTranscript
 from tests.rooms.support import Pair, make_pair
 
@@ -106,6 +107,8 @@ async def test_voice_message_transcript_reaches_both_and_the_crisis_screen(
         assert [v.seq for v in found] == [seq]
         points = await transcripts.voice_indicators(db, pair.counselor.user_id, pair.room_id)
         assert len(points) == 1 and 0.5 < points[0].values["speech_rate"] < 6
+        exported = await room_rights.export_rooms(db, pair.client.user_id)
+        assert "kill myself" in str(exported["rooms"][0]["voice_transcripts"]).lower()  # type: ignore[index]
     assert (f"room:{pair.room_id}", {"type": "transcript", "room": pair.room_id, "seq": seq}) in published
     (event,) = [e for e in heard if e.surface == transcripts.SURFACE]
     assert event.author_id == pair.client.user_id and "kill myself" in event.text.lower()

@@ -63,3 +63,43 @@ def test_cli_train_fusion_on_emodb(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     metrics = json.loads((version / "metrics.json").read_text())["datasets"]["emodb_test"]
     assert metrics["late"]["uar"] >= metrics["voice"]["uar"]
     assert len(metrics["voice"]["uar_ci95"]) == 2
+
+
+def test_cli_train_voice_from_an_operator_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any (audio, text, label) file: features come from the audio, text from the file."""
+    import shutil
+    import subprocess
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (apt-get install -y espeak-ng)")
+    monkeypatch.setenv("ANXIN_HOME", str(tmp_path / "home"))
+    rows: dict[str, list[str]] = {"train": [], "dev": []}
+    for split, voices in (("train", ("en-us", "en-gb")), ("dev", ("en-us+f3",))):
+        for voice in voices:
+            for n, (label, pitch) in enumerate((("low", 20), ("high", 80)) * 2):
+                name = f"{split}-{voice}-{n}.wav"
+                subprocess.run(
+                    [
+                        "espeak-ng",
+                        "-v",
+                        voice,
+                        "-p",
+                        str(pitch),
+                        "-w",
+                        str(tmp_path / name),
+                        "I feel fine today.",
+                    ],
+                    check=True,
+                )
+                rows[split].append(f"{name},{label},I feel fine today.,{voice}")
+    for split, lines in rows.items():
+        (tmp_path / f"{split}.csv").write_text("audio,label,text,speaker\n" + "\n".join(lines) + "\n")
+    done = CliRunner().invoke(
+        app,
+        ["mind", "train", "--task", "pitch", "--backbone", "voice", "--train", str(tmp_path / "train.csv"),
+         "--dev", str(tmp_path / "dev.csv"), "--test", str(tmp_path / "dev.csv")],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    (version,) = list((tmp_path / "home" / "models" / "pitch").iterdir())
+    metrics = json.loads((version / "metrics.json").read_text())["datasets"]["test"]["voice"]
+    assert metrics["uar"] == 1.0  # pitch is exactly what eGeMAPS measures
