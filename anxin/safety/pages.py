@@ -18,6 +18,7 @@ from anxin.accounts.pages import page, sign_in_first
 from anxin.core.deps import DbSession
 from anxin.core.errors import AppError, NotFound
 from anxin.counselors.deps import AuditedDb
+from anxin.rooms import service as rooms
 from anxin.safety import plans, rota, service
 from anxin.safety.models import FOLLOW_UPS, PLAN_SECTIONS_LABELS
 from anxin.safety.views import reader_region, resources_out
@@ -62,8 +63,11 @@ async def _alert_page(
 ) -> Response:
     user = await service.user(db, actor_id)
     flag = await service.access_flag(db, user, flag_id)
+    subject = await service.user(db, flag.subject_id)
     context: dict[str, Any] = {
         "flag": flag,
+        "subject_name": subject.nickname,
+        "room_id": await _room_with(db, actor_id, flag.subject_id),
         "events": await service.events_of(db, user, flag),
         "follow_ups": FOLLOW_UPS,
         "me": actor_id,
@@ -74,6 +78,14 @@ async def _alert_page(
         context["contact"] = await plans.contact_for_flag(db, user, flag.id)
         context["contact_asked"] = True
     return page(request, "safety/alert.html", context, error=error)
+
+
+async def _room_with(db: AuditedDb, actor_id: int, client_id: int) -> int | None:
+    """The actor's room with the client, if they share one (counsellors reply there at once)."""
+    for room in await rooms.rooms_of(db, actor_id):
+        if room.client_id == client_id:
+            return room.id
+    return None
 
 
 @router.get("/safety/alerts/{flag_id}", response_class=HTMLResponse)

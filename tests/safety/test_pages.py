@@ -78,6 +78,7 @@ async def test_alert_page_steps_and_emergency_contact(app: FastAPI, client: http
         listing = await client.get("/safety/alerts")
         assert f'href="/safety/alerts/{flag.id}"' in listing.text
         detail = await client.get(f"/safety/alerts/{flag.id}")
+        assert f'href="/rooms/{care.room_id}"' in detail.text  # reply in the room at once
         ack = await client.post(
             f"/safety/alerts/{flag.id}/acknowledge", data={"csrf_token": csrf_from(detail.text)}
         )
