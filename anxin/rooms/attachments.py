@@ -10,13 +10,15 @@ import os
 import secrets
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from anxin.core import clock
+from anxin.core import clock, outbox
+from anxin.core.db import after_commit
 from anxin.core.errors import NotFound, ValidationFailed
 from anxin.privacy import crypto
 from anxin.rooms import service
-from anxin.rooms.models import KIND_FILE, KIND_IMAGE, KIND_VOICE, RoomAttachment
+from anxin.rooms.models import KIND_FILE, KIND_IMAGE, KIND_VOICE, RoomAttachment, RoomMessage
 from anxin.rooms.settings import room_settings
 
 
@@ -133,3 +135,23 @@ async def read(
 def remove_files(home: Path, storage_names: list[str]) -> None:
     for name in storage_names:
         (storage_dir(home) / name).unlink(missing_ok=True)
+
+
+async def delete_message(db: AsyncSession, home: Path, actor_id: int, room_id: int, seq: int) -> None:
+    """The sender deletes one of their messages: its row, its transcript (cascade), its attachment
+    row and, once the transaction has committed, the sealed file. The seq stays used (no gaps move)."""
+    room = await service.access_room(db, actor_id, room_id, lock=True)
+    message = await db.scalar(
+        select(RoomMessage).where(RoomMessage.room_id == room.id, RoomMessage.seq == seq)
+    )
+    if message is None or message.sender_id != actor_id:
+        raise NotFound()
+    attachment = await db.get(RoomAttachment, message.attachment_id) if message.attachment_id else None
+    await db.delete(message)
+    await db.flush()
+    if attachment is not None:
+        name = attachment.storage_name
+        await db.delete(attachment)
+        await db.flush()
+        after_commit(db, lambda: remove_files(home, [name]))
+    await outbox.publish(db, service.channel_of(room.id), {"type": "deleted", "room": room.id, "seq": seq})

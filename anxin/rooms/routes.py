@@ -82,6 +82,12 @@ async def search(room_id: int, q: str, db: DbSession, actor: UserActor) -> list[
     return [MessageOut.of(view) for view in found]
 
 
+@router.delete("/{room_id}/messages/{seq}", status_code=204)
+async def delete_message(room_id: int, seq: int, request: Request, db: DbSession, actor: UserActor) -> None:
+    """Delete one of your own messages, with its file or voice recording and transcript."""
+    await attachments.delete_message(db, request.app.state.settings.home, actor.id, room_id, seq)
+
+
 @router.get("/{room_id}/transcripts")
 async def room_transcripts(
     room_id: int, db: DbSession, actor: UserActor, since: int = 0, limit: int = 200

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from anxin.core import hooks
+from anxin.core.config import Settings
 from anxin.core.db import Database
 from anxin.core.errors import NotFound
 from anxin.core.relay import OutboxRelay
@@ -166,7 +167,7 @@ async def test_without_consent_no_indicators_and_silence_is_a_failed_transcript(
 
 
 async def test_upload_over_http_then_both_see_the_transcript(
-    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, tmp_path: Path
 ) -> None:
     database: Database = app.state.database
     pair = await make_pair(database)
@@ -204,3 +205,19 @@ async def test_upload_over_http_then_both_see_the_transcript(
     assert [m["kind"] for m in found.json()] == ["voice"]
     outsider = await client.get(f"/api/v1/rooms/{pair.room_id + 99}/transcripts", headers=pair.client.headers)
     assert outsider.status_code == 404
+
+    # Deleting the message deletes its recording and its transcript; only the sender may.
+    seq = found.json()[0]["seq"]
+    url = f"/api/v1/rooms/{pair.room_id}/messages/{seq}"
+    assert (await client.delete(url, headers=pair.counselor.headers)).status_code == 404
+    files = settings.home / "rooms"
+    assert len(list(files.iterdir())) == 1
+    assert (await client.delete(url, headers=pair.client.headers)).status_code == 204
+    assert list(files.iterdir()) == []
+    for person in (pair.client, pair.counselor):
+        assert (
+            await client.get(f"/api/v1/rooms/{pair.room_id}/transcripts", headers=person.headers)
+        ).json() == []
+        assert (
+            await client.get(f"/api/v1/rooms/{pair.room_id}/messages", headers=person.headers)
+        ).json() == []

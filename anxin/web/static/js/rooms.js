@@ -204,6 +204,7 @@
 
   function onEvent(event) {
     if (event.type === "transcript") showTranscript(event.seq);
+    if (event.type === "deleted") list.querySelector('li[data-seq="' + Number(event.seq) + '"]')?.remove();
     if (event.type === "message" && event.seq > lastSeq) fetchMissed();
     else if (event.type === "marks" && event.user !== me) {
       theirMarks = { delivered: event.delivered, read: event.read };
