@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from anxin.appointments import booking
 from anxin.core import clock
 from anxin.core.errors import ValidationFailed
 from anxin.counselors import availability, vocab
@@ -148,7 +149,17 @@ async def _profiles(db: AsyncSession, intake: Intake) -> list[_Row]:
     return out
 
 
-async def _with_slots(db: AsyncSession, batch: list[_Row], now: datetime) -> list[Candidate]:
+@dataclass(frozen=True)
+class _Calendar:
+    rules: list[availability.WeeklyRule]
+    exceptions: list[availability.Exception_]
+    timezone: str
+    buffer_minutes: int
+
+
+async def _with_slots(
+    db: AsyncSession, batch: list[_Row], now: datetime, calendars: dict[int, _Calendar] | None = None
+) -> list[Candidate]:
     """The batch's candidates with their free slots this week from weekly rules and exceptions
     (two queries for the whole batch)."""
     ids = [row.candidate.counsellor_id for row in batch]
@@ -185,9 +196,12 @@ async def _with_slots(db: AsyncSession, batch: list[_Row], now: datetime) -> lis
         counsellor_id = row.candidate.counsellor_id
         if not rules.get(counsellor_id) and not exceptions.get(counsellor_id):
             continue
-        slots = coarse_slots(
-            rules.get(counsellor_id, []), exceptions.get(counsellor_id, []), row.timezone, now
+        calendar = _Calendar(
+            rules.get(counsellor_id, []), exceptions.get(counsellor_id, []), row.timezone, row.buffer_minutes
         )
+        if calendars is not None:
+            calendars[counsellor_id] = calendar
+        slots = coarse_slots(calendar.rules, calendar.exceptions, calendar.timezone, now)
         out.append(replace(row.candidate, slots=slots))
     return out
 
@@ -243,7 +257,12 @@ def _order(scored: list[Scored]) -> list[Scored]:
 
 
 async def _best(
-    db: AsyncSession, intake: Intake, now: datetime, ranker: Ranker | None, want: int
+    db: AsyncSession,
+    intake: Intake,
+    now: datetime,
+    ranker: Ranker | None,
+    want: int,
+    calendars: dict[int, _Calendar],
 ) -> list[Scored]:
     """The ``want`` best, computing calendars only as far as needed.
 
@@ -254,7 +273,7 @@ async def _best(
     """
     rows = [row for row in await _profiles(db, intake) if passes_static_filters(intake, row.candidate)]
     if ranker is not None and not isinstance(ranker, WeightedRanker):
-        return rank(intake, await _with_slots(db, rows, now), now, ranker, limit=want)
+        return rank(intake, await _with_slots(db, rows, now, calendars), now, ranker, limit=want)
     weights = ranker.weights if isinstance(ranker, WeightedRanker) else WEIGHTS
     bounds = sorted(
         ((upper_bound(intake, row.candidate, weights), row) for row in rows),
@@ -264,7 +283,7 @@ async def _best(
     for start in range(0, len(bounds), BATCH):
         batch = [row for _, row in bounds[start : start + BATCH]]
         scored = _order(
-            scored + rank(intake, await _with_slots(db, batch, now), now, ranker, limit=len(batch))
+            scored + rank(intake, await _with_slots(db, batch, now, calendars), now, ranker, limit=len(batch))
         )
         following = bounds[start + BATCH][0] if start + BATCH < len(bounds) else None
         if following is None or (len(scored) >= want and scored[want - 1].score >= following):
@@ -275,17 +294,19 @@ async def _best(
 async def match(
     db: AsyncSession, intake: Intake, *, limit: int = 10, ranker: Ranker | None = None, confirm: bool = True
 ) -> list[Scored]:
-    """The ranked list. With ``confirm`` the listed counsellors' slots are re-read from their real
-    calendar (bookings included) and anyone fully booked drops out."""
+    """The ranked list. With ``confirm`` the listed counsellors' exact free slots are computed (their
+    bookings from ``appointments`` included, the same way ``counselors.service.free_slots`` does) and
+    anyone fully booked drops out."""
     check_intake(intake)
     now = clock.utcnow()
-    ranked = await _best(db, intake, now, ranker, limit + CONFIRM_EXTRA)
+    calendars: dict[int, _Calendar] = {}
+    ranked = await _best(db, intake, now, ranker, limit + CONFIRM_EXTRA, calendars)
     if not confirm:
         return ranked[:limit]
     kept: list[Scored] = []
     for scored in ranked:
-        real = await counselors.free_slots(
-            db, scored.candidate.counsellor_id, now, now + HORIZON, not_before=now
+        real = await _exact_slots(
+            db, scored.candidate.counsellor_id, calendars[scored.candidate.counsellor_id], now
         )
         if not real:
             continue
@@ -299,6 +320,25 @@ async def match(
         if len(kept) == limit:
             break
     return _order(kept)
+
+
+async def _exact_slots(
+    db: AsyncSession, counsellor_id: int, calendar: _Calendar, now: datetime
+) -> list[availability.Interval]:
+    """As ``counselors.service.free_slots`` (same margins), with the weekly hours and exceptions
+    already loaded: one query for the bookings."""
+    margin = timedelta(days=1)
+    busy = await booking.busy_intervals(db, counsellor_id, now - margin, now + HORIZON + margin)
+    return availability.free_slots(
+        rules=calendar.rules,
+        exceptions=calendar.exceptions,
+        busy=busy,
+        tz=calendar.timezone,
+        window_start=now,
+        window_end=now + HORIZON,
+        buffer_minutes=calendar.buffer_minutes,
+        not_before=now,
+    )
 
 
 # ---------------------------------------------------------------- the client's intake
