@@ -11,7 +11,9 @@ replaced by a learned model once real engagement data exists.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import select
@@ -46,7 +48,16 @@ REASONS = {
 }
 
 
-def _vector(item: ContentItem) -> np.ndarray:
+class ItemLike(Protocol):
+    id: int
+    kind: str
+    topic: str
+    title: str
+    summary: str
+    sales: int
+
+
+def _vector(item: ItemLike) -> np.ndarray:
     vector = np.zeros(DIMS, dtype=np.float32)
     buckets, values = _FEATURIZER.indices(f"{item.title} {item.summary}")
     vector[buckets] = values
@@ -56,7 +67,7 @@ def _vector(item: ContentItem) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Recommendation:
-    item: ContentItem
+    item: ItemLike
     score: float
     reason: str  # an English msgid
     params: dict[str, str]
@@ -102,6 +113,13 @@ async def recommend(db: AsyncSession, user: User, *, context: str, limit: int = 
     ]
     if not shelf:
         return []
+    return score_shelf(liked, shelf, working_on, limit)
+
+
+def score_shelf(
+    liked: Sequence[ItemLike], shelf: Sequence[ItemLike], working_on: set[str], limit: int
+) -> list[Recommendation]:
+    """The pure scoring (the offline benchmark runs it on simulated readers)."""
     liked_vectors = [(item, _vector(item)) for item in liked]
     topics_engaged = {item.topic for item in liked}
     top_sales = max((item.sales for item in shelf), default=0)
