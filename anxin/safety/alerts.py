@@ -47,6 +47,14 @@ async def page_counsellor(db: AsyncSession, payload: outbox.Payload) -> None:
         db, flag.owner_id, ALERT_KIND, {"flag": flag.id, "level": flag.level}, channels=PAGE_CHANNELS
     )
     await _event(db, flag, "alerted", actor_id=flag.owner_id)
+    await audit.record(
+        db,
+        action="safety.flag_paged",
+        object_type="risk_flag",
+        object_id=flag.id,
+        subject_id=flag.subject_id,
+        details={"recipient": flag.owner_id},
+    )
 
 
 @outbox.job(ESCALATE_JOB)

@@ -92,6 +92,8 @@ async def test_unacknowledged_flag_escalates_to_on_call_admin(
             select(Notification).where(Notification.recipient_id == care.counsellor.user_id)
         )
         assert paged is not None and paged.kind == "safety.risk_alert"
+        audited = await db.scalar(select(AuditEvent).where(AuditEvent.action == "safety.flag_paged"))
+        assert audited is not None and audited.subject_id == care.client.user_id
     clock.freeze(START + timedelta(minutes=14))
     await settle(app)
     assert (await flags(database))[0].escalated_at is None
