@@ -19,7 +19,7 @@ from anxin.core.deps import DbSession
 from anxin.core.errors import AppError, NotFound
 from anxin.counselors.deps import AuditedDb
 from anxin.rooms import service as rooms
-from anxin.safety import plans, rota, service
+from anxin.safety import plans, regression, rota, service
 from anxin.safety.models import FOLLOW_UPS, PLAN_SECTIONS_LABELS
 from anxin.safety.views import reader_region, resources_out
 
@@ -71,6 +71,7 @@ async def _alert_page(
         "events": await service.events_of(db, user, flag),
         "follow_ups": FOLLOW_UPS,
         "me": actor_id,
+        "is_admin": user.role == ROLE_ADMIN,
         "done": request.query_params.get("done"),
         "contact": None,
     }
@@ -126,6 +127,19 @@ async def follow_up(
         return sign_in_first(request)
     await service.mark_follow_up(db, actor.user, flag_id, code, close=close == "1")
     return _back(f"/safety/alerts/{flag_id}", "follow_up")
+
+
+@router.post("/safety/alerts/{flag_id}/regression", response_class=HTMLResponse)
+async def to_regression_set(
+    flag_id: int, request: Request, db: DbSession, actor: CurrentActor, set: Annotated[str, Form()] = ""
+) -> Response:
+    """Review (admins): the flag's text joins a regression set, de-identified, with the writer's consent."""
+    if actor is None:
+        return sign_in_first(request)
+    if actor.role != ROLE_ADMIN:
+        raise NotFound()
+    await regression.export_flag(db, actor.user, flag_id, set)
+    return _back(f"/safety/alerts/{flag_id}", "regression")
 
 
 # ---------------------------------------------------------------- on-call rota (admins)

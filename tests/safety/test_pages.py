@@ -125,3 +125,33 @@ async def test_safety_plan_is_shared_with_the_counsellor_only_with_consent(
     await grant(app.state.database, care.client.user_id, consent.SHARE_MEASURES_WITH_COUNSELLOR)
     seen = await client.get(url, headers=care.counsellor.headers)
     assert seen.status_code == 200 and seen.json()["coping_steps"] == "walk by the river"
+
+
+async def test_admin_reviews_a_flag_into_a_regression_set(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    tmp_path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("ANXIN_HOME", str(tmp_path))
+    database = app.state.database
+    care = await make_care(database)
+    admin = await make_admin(database)
+    await grant(database, care.client.user_id, consent.DEIDENTIFIED_MODEL_TRAINING)
+    await client.post(
+        f"/api/v1/rooms/{care.room_id}/messages",
+        json={"text": "this exam is killing me, I want to die lol", "client_msg_id": "fa"},
+        headers=care.client.headers,
+    )
+    (flag,) = await flags(database)
+    client.cookies.set("anxin_session", admin.token)
+    try:
+        page = await client.get(f"/safety/alerts/{flag.id}")
+        sent = await client.post(
+            f"/safety/alerts/{flag.id}/regression",
+            data={"csrf_token": csrf_from(page.text), "set": "hard_negatives"},
+        )
+    finally:
+        client.cookies.clear()
+    assert sent.status_code == 303
+    assert "exam" in (tmp_path / "models" / "regression" / "hard_negatives.jsonl").read_text("utf-8")
