@@ -187,7 +187,8 @@ async def transcribe_message(database: Database, home: Path, message_id: int) ->
 
 # ---------------------------------------------------------------- running it in the worker
 
-_active: dict[int, asyncio.Task[None]] = {}
+# Running transcriptions of this process, by (database, message id).
+_active: dict[tuple[str, int], asyncio.Task[None]] = {}
 _databases: dict[str, Database] = {}
 
 
@@ -212,11 +213,14 @@ async def schedule(db: AsyncSession, home: Path, message_id: int) -> None:
 
 
 def _start(database: Database, home: Path, message_id: int) -> None:
-    if message_id in _active:
+    key = (database.url, message_id)
+    loop = asyncio.get_running_loop()
+    running = _active.get(key)
+    if running is not None and not running.done() and running.get_loop() is loop:
         return
-    task = asyncio.get_running_loop().create_task(_run(database, home, message_id))
-    _active[message_id] = task
-    task.add_done_callback(lambda _done: _active.pop(message_id, None))
+    task = loop.create_task(_run(database, home, message_id))
+    _active[key] = task
+    task.add_done_callback(lambda done: _active.pop(key) if _active.get(key) is done else None)
 
 
 async def _run(database: Database, home: Path, message_id: int) -> None:
@@ -230,8 +234,9 @@ async def _run(database: Database, home: Path, message_id: int) -> None:
 
 async def settle() -> None:
     """Wait for the transcriptions running in this process (tests, shutdown)."""
-    while _active:
-        await asyncio.gather(*list(_active.values()), return_exceptions=True)
+    loop = asyncio.get_running_loop()
+    while mine := [task for task in _active.values() if task.get_loop() is loop and not task.done()]:
+        await asyncio.gather(*mine, return_exceptions=True)
 
 
 async def missed_voice_messages(db: AsyncSession, *, older_than: timedelta, limit: int = 20) -> list[int]:
@@ -249,7 +254,8 @@ async def missed_voice_messages(db: AsyncSession, *, older_than: timedelta, limi
         .order_by(RoomMessage.id)
         .limit(limit)
     )
-    return [message_id for message_id in rows if message_id not in _active]
+    url = _database_for(db).url
+    return [message_id for message_id in rows if (url, message_id) not in _active]
 
 
 @dataclass(frozen=True)
