@@ -33,6 +33,7 @@ from anxin.core.money import Money
 from anxin.counselors import service as counselors
 from anxin.counselors.errors import CounselorNotFound
 from anxin.counselors.models import VERIFIED, CounselorProfile
+from anxin.privacy import audit
 from anxin.privacy.crypto import seal, unseal, user_owner
 
 QUESTION_CONTEXT = "content.question"
@@ -312,7 +313,19 @@ async def unlock_once(
 async def view(db: AsyncSession, user: User | None, question: Question) -> QuestionOut:
     entitled = await access.can_read_answer(db, user, question)
     own = user is not None and user.id in (question.asker_id, question.counsellor_id)
-    shown_text = question.public or own or (user is not None and user.role == "admin")
+    staff = user is not None and user.role == "admin" and not own
+    shown_text = question.public or own or staff
+    if staff and user is not None and not question.public:
+        # An administrator reading someone's private question: on the record, in this transaction.
+        await audit.record(
+            db,
+            action="content.question_read",
+            actor_id=user.id,
+            actor_role=user.role,
+            object_type="content_question",
+            object_id=question.id,
+            subject_id=question.asker_id,
+        )
     answer = None
     audio_url = None
     if entitled and question.answer_sealed is not None:

@@ -34,6 +34,7 @@ from anxin.content.schemas import (
 )
 from anxin.content.storage import storage_for
 from anxin.core.deps import DbSession
+from anxin.counselors.deps import AuditedDb
 
 router = APIRouter(prefix="/content", tags=["content"], dependencies=[Depends(csrf_protect)])
 CounsellorActor = Annotated[Actor, Depends(require_role(ROLE_COUNSELLOR))]
@@ -328,7 +329,8 @@ async def public_answers(
 
 
 @router.get("/questions/{question_id}", response_model=QuestionOut, responses=ERRORS, summary="One question")
-async def one_question(question_id: RowId, actor: CurrentActor, db: DbSession) -> QuestionOut:
+async def one_question(question_id: RowId, actor: CurrentActor, db: AuditedDb) -> QuestionOut:
+    # A writer: an administrator's read of a private question is audited in the same transaction.
     question = await content_access.access_question(db, _user(actor), question_id)
     return await questions.view(db, _user(actor), question)
 

@@ -128,3 +128,20 @@ async def test_browse_by_language_topic_author_and_most_bought(
     assert [row["id"] for row in by_topic] == [chinese["id"], english["id"]]
     by_author = (await client.get(f"{API}/items", params={"author_id": author.id})).json()
     assert {row["id"] for row in by_author} == {english["id"], chinese["id"]}
+
+
+async def test_a_suspended_item_is_withdrawn(
+    app: FastAPI, client: httpx.AsyncClient, author: Person, admin: Person
+) -> None:
+    item = await published(client, author)
+    reader = await person(app)
+    await top_up(client, reader)
+    suspended = await client.post(f"{API}/admin/items/{item['id']}/suspend", headers=admin.headers)
+    assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
+    assert (await client.get(f"{API}/items/{item['id']}", headers=reader.headers)).status_code == 404
+    assert (await buy(client, reader, item)).status_code == 404
+    again = await client.post(f"{API}/items/{item['id']}/publish", headers=author.headers)
+    assert again.status_code == 403
+    assert (
+        await client.post(f"{API}/admin/items/{item['id']}/suspend", headers=author.headers)
+    ).status_code == 403

@@ -181,3 +181,28 @@ async def test_a_recorded_answer_is_served_only_to_those_entitled(
     theirs = media.answer_url(question["id"], other.id)  # genuine and fresh, but not unlocked
     assert (await client.get(theirs)).status_code == 404
     assert (await client.get(media.answer_url(question["id"], 0))).status_code == 404
+
+
+async def test_an_admin_reading_a_private_question_is_audited(
+    app: FastAPI, client: httpx.AsyncClient, author: Person, admin: Person
+) -> None:
+    from sqlalchemy import select
+
+    from anxin.privacy.models import AuditEvent
+
+    await _terms(client, author)
+    asker = await person(app)
+    await top_up(client, asker, 100_00)
+    question = (
+        await client.post(
+            f"{API}/questions", json=ask_body(author, public=False), headers={**asker.headers, **key()}
+        )
+    ).json()
+    seen = (await client.get(f"{API}/questions/{question['id']}", headers=admin.headers)).json()
+    assert seen["text"]
+    database: Database = app.state.database
+    async with database.transaction(write=False) as db:
+        rows = (
+            await db.scalars(select(AuditEvent).where(AuditEvent.action == "content.question_read"))
+        ).all()
+    assert [(row.actor_id, row.subject_id) for row in rows] == [(admin.id, asker.id)]
