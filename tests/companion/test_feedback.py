@@ -102,3 +102,41 @@ async def test_correction_retrain_and_gate_end_to_end(
         assert new.must_catch_caught >= old.must_catch_caught
     except PromotionRefused as refused:
         assert "must-catch" in str(refused) or "false alarms" in str(refused)
+
+
+async def test_anxin_mind_train_includes_corrections(
+    sqlite_url: str, keyring: object, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from anxin.privacy.keys import MasterKeyring, encode_key
+
+    data = os.environ.get("ANXIN_DATASETS_DIR")
+    if not data or not Path(data).is_dir():
+        pytest.skip("ANXIN_DATASETS_DIR is not set: the research data sets are not redistributed")
+    assert isinstance(keyring, MasterKeyring)
+    database = Database(sqlite_url)
+    try:
+        _, counsellor_id, ids = await _setup(database)
+        async with database.transaction() as db:
+            counsellor = await accounts.get_user(db, counsellor_id)
+            await feedback.correct(
+                db, counsellor, surface="companion", ref=str(ids[1]), task="risk", label="missed_risk"
+            )
+    finally:
+        await database.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
+    env.update(
+        {
+            "ANXIN_HOME": str(tmp_path / "home"),
+            "ANXIN_DATABASE_URL": sqlite_url,
+            "ANXIN_MASTER_KEY": ",".join(f"{v}:{encode_key(keyring.key(v))}" for v in keyring.versions),
+            "ANXIN_LOG_LEVEL": "WARNING",
+        }
+    )
+    anxin = str(Path(sys.executable).with_name("anxin"))
+    args = ["mind", "train", "--task", "risk", "--limit", "120", "--data-dir", data, "--include-corrections"]
+    result = subprocess.run([anxin, *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "reviewed corrections: en 1" in result.stdout and "saved risk" in result.stdout
