@@ -103,9 +103,11 @@ class Exchange:
 
 
 async def _require_client(db: AsyncSession, user_id: int) -> None:
+    """Clients only; a minor needs their guardian's confirmed consent, as for every care feature."""
     user = await accounts.get_user(db, user_id)
     if user.role != ROLE_CLIENT:
         raise CompanionForClients()
+    await accounts.require_care_access(db, user)
 
 
 async def access_conversation(db: AsyncSession, user_id: int, conversation_id: int) -> CompanionConversation:
@@ -274,6 +276,7 @@ async def post_message(db: AsyncSession, user_id: int, conversation_id: int, tex
     if len(text) > settings.companion_max_message_chars:
         raise MessageTooLong()
     conversation = await access_conversation(db, user_id, conversation_id)
+    await _require_client(db, user_id)
     lang = lang_of(conversation.locale)
     emotion, emotion_version = await _emotion(db, user_id, text)
     mine = await _add_message(

@@ -170,3 +170,18 @@ async def test_the_counsellor_sees_counts_and_flags_only_with_consent(
     assert summary.conversations == 1 and summary.messages == 1
     assert summary.flags and summary.flags[0]["flag_id"] is not None
     assert CRISIS["en"] not in json.dumps(summary.__dict__)
+
+
+async def test_a_minor_needs_a_guardians_consent(database: Database) -> None:
+    from datetime import date
+
+    from anxin.accounts import service as accounts
+    from anxin.accounts.errors import GuardianConsentRequired
+
+    person = await make_person(database)
+    async with database.transaction() as db:
+        user = await accounts.get_user(db, person.user_id)
+        user.adult_on = date(clock.utcnow().year + 5, 1, 1)  # a minor for five more years
+        await db.flush()
+        with pytest.raises(GuardianConsentRequired):
+            await service.start_conversation(db, person.user_id, "en")
