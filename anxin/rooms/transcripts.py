@@ -178,14 +178,30 @@ async def transcribe_message(database: Database, home: Path, message_id: int) ->
         recording = await prepare(db, home, message_id)
     if recording is None:
         return None
-    heard = await asyncio.to_thread(
-        _listen, recording.data, recording.language_hint, recording.with_indicators
-    )
+    async with _listening_slot():
+        heard = await asyncio.to_thread(
+            _listen, recording.data, recording.language_hint, recording.with_indicators
+        )
     async with database.transaction() as db:
         return await store(db, message_id, heard)
 
 
 # ---------------------------------------------------------------- running it in the worker
+
+_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
+def _listening_slot() -> asyncio.Semaphore:
+    """At most ANXIN_SPEECH_CONCURRENCY recordings (default 1) are transcribed at once per process:
+    each already uses ANXIN_SPEECH_THREADS cores, and more at once only makes all of them slower."""
+    import os
+
+    loop = asyncio.get_running_loop()
+    if loop not in _slots:
+        _slots.clear()  # a new event loop (tests): the old semaphores belong to a closed loop
+        _slots[loop] = asyncio.Semaphore(max(1, int(os.environ.get("ANXIN_SPEECH_CONCURRENCY", "1"))))
+    return _slots[loop]
+
 
 # Running transcriptions of this process, by (database, message id).
 _active: dict[tuple[str, int], asyncio.Task[None]] = {}
