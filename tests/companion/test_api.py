@@ -138,3 +138,34 @@ async def test_the_counsellor_summary_page_and_a_false_alarm(app: FastAPI, clien
     stranger = await make_person(app.state.database, ROLE_COUNSELLOR)
     other = await client.get(f"/api/v1/companion/clients/{person.user_id}/summary", headers=stranger.headers)
     assert other.status_code == 404
+
+
+async def test_the_summary_appears_on_the_counsellors_client_dashboard(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    from anxin.privacy import consent
+    from anxin.rooms import service as rooms
+    from tests.assessments.support import care_pair
+
+    me, counsellor = await care_pair(app)
+    async with app.state.database.transaction() as db:
+        await rooms.open_room(db, client_id=me.id, counselor_id=counsellor.id)
+        conversation = await service_start(db, me.id)
+    client.cookies.set("anxin_session", counsellor.headers["Authorization"].split()[1])
+    try:
+        hidden = await client.get(f"/counsellor/clients/{me.id}")
+        assert hidden.status_code == 200 and "companion-section-title" not in hidden.text
+        async with app.state.database.transaction() as db:
+            await consent.grant(db, me.id, consent.SHARE_MEASURES_WITH_COUNSELLOR)
+        shown = await client.get(f"/counsellor/clients/{me.id}")
+        assert shown.status_code == 200 and "companion-section-title" in shown.text
+        assert f"/companion/clients/{me.id}" in shown.text and conversation
+    finally:
+        client.cookies.clear()
+
+
+async def service_start(db: object, user_id: int) -> int:
+    from anxin.companion import service
+
+    conversation = await service.start_conversation(db, user_id, "en")  # type: ignore[arg-type]
+    return conversation.id
