@@ -20,7 +20,7 @@ from anxin.core import clock
 from anxin.core.db import Database
 from anxin.core.migrate import upgrade
 from anxin.core.notify import Notification
-from anxin.core.outbox import STATUS_DONE, OutboxMessage
+from anxin.core.outbox import STATUS_DONE, STATUS_PENDING, OutboxMessage
 from anxin.core.relay import DISPATCH_LEASE, OutboxRelay
 from anxin.mind.gate import regression_set
 from anxin.mind.service import screen
@@ -29,6 +29,7 @@ from anxin.rooms.client import RoomClient
 from anxin.rooms.models import RoomMessage
 from anxin.safety.alerts import ALERT_KIND
 from anxin.safety.models import RiskFlag
+from anxin.safety.service import ESCALATE_JOB
 from tests.rooms.servers import Server, postgres_cluster_problem, server_env, throwaway_postgres
 from tests.rooms.support import make_pair
 
@@ -150,10 +151,17 @@ async def inject(database_url: str, folder: Path, count: int) -> None:
     done = await _count_until(database, count, alerts_published(counsellor_id), seconds=1)
     assert (pages, done) == (count, count)
     async with database.transaction(write=False) as db:
+        # Each flag's escalation survived the kill too: a pending job, due 15 minutes after it.
+        escalations = await db.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.name == ESCALATE_JOB, OutboxMessage.status == STATUS_PENDING)
+        )
         refs = set(await db.scalars(select(RiskFlag.ref)))
         ids = {str(i) for i in await db.scalars(select(RoomMessage.id))}
     await database.dispose()
     assert refs == ids  # one flag per message, none for anything else
+    assert escalations == count
 
 
 async def test_no_flag_or_alert_is_lost_across_a_kill(fresh_database_url: str, tmp_path: Path) -> None:
