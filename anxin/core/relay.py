@@ -120,6 +120,9 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._running_jobs: set[asyncio.Task[str]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # One hand-out at a time per relay: ``drain`` must not see "nothing due" while the
+        # background loop has claimed rows but not yet started their jobs.
+        self._dispatching = asyncio.Lock()
 
     def wake(self) -> None:
         """Thread- and loop-safe poke: something was just committed."""
@@ -172,6 +175,10 @@ class OutboxRelay:
 
     async def dispatch_due(self) -> int:
         """Hand out every due row once (one batch); returns how many were claimed."""
+        async with self._dispatching:
+            return await self._dispatch_batch()
+
+    async def _dispatch_batch(self) -> int:
         now = clock.utcnow()
         async with self.database.transaction(write=False) as db:
             due = (

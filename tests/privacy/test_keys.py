@@ -15,6 +15,8 @@ from anxin.privacy.keys import MASTER_KEY_FILE, load_keyring, new_key_entry, par
 
 
 def settings_for(tmp_path: Path, **values: object) -> Settings:
+    # The test run's own ANXIN_MASTER_KEY must not leak in: these tests are about the key file.
+    values.setdefault("master_key", None)
     return Settings(home=tmp_path / "home", **values)  # type: ignore[arg-type]
 
 
