@@ -3,6 +3,7 @@ player's position is kept per listener so a lesson resumes where it was left."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from sqlalchemy import func, select, update
@@ -41,7 +42,7 @@ async def add_lesson(
         raise ValidationFailed("The show notes are too long.")
     media_type = media.check_upload(audio)
     last = await db.scalar(select(func.max(Lesson.position)).where(Lesson.course_id == course.id))
-    key = storage_for(home).put(audio)
+    key = await asyncio.to_thread(storage_for(home).put, audio)  # S3 is a network call
     lesson = Lesson(
         course_id=course.id,
         position=(last or 0) + 1,

@@ -10,6 +10,7 @@ the risk screen (``hooks.text_written``) in the same transaction.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -194,7 +195,7 @@ async def answer(
         raise ValidationFailed("Please write an answer or upload a recording.")
     if audio is not None:
         question.answer_media_type = media.check_upload(audio)
-        question.answer_storage_key = storage_for(home or Path(".")).put(audio)
+        question.answer_storage_key = await asyncio.to_thread(storage_for(home or Path(".")).put, audio)
     question.answer_sealed = await seal(db, user_owner(user.id), text, context=ANSWER_CONTEXT)
     question.status, question.answered_at = ANSWERED, clock.utcnow()
     outcomes = (

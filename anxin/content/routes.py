@@ -6,6 +6,7 @@ Every answer carrying paid text or audio has been through ``content.access``.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request, UploadFile
@@ -196,13 +197,14 @@ async def save_position(lesson_id: RowId, body: PositionIn, actor: UserActor, db
     return PositionIn(seconds=await lessons.save_position(db, actor.user, lesson_id, body.seconds))
 
 
-def _media_response(request: Request, key: str, size: int, media_type: str) -> Response:
+async def _media_response(request: Request, key: str, size: int, media_type: str) -> Response:
     try:
         wanted = media.parse_range(request.headers.get("range"), size)
     except RangeNotSatisfiable:
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
     try:
-        body = storage_for(request.app.state.settings.home).read(key, wanted.start, wanted.end)
+        store = storage_for(request.app.state.settings.home)
+        body = await asyncio.to_thread(store.read, key, wanted.start, wanted.end)
     except FileNotFoundError:
         raise LessonNotFound() from None  # the file went missing from storage: say so, never a 500
     headers = {
@@ -221,7 +223,7 @@ async def lesson_audio(
 ) -> Response:
     lesson = await lessons.media_of(db, lesson_id, t)
     assert lesson.storage_key is not None
-    return _media_response(request, lesson.storage_key, lesson.size, lesson.media_type or "audio/mpeg")
+    return await _media_response(request, lesson.storage_key, lesson.size, lesson.media_type or "audio/mpeg")
 
 
 @router.get("/answers/{question_id}/audio", responses=ERRORS, summary="A recorded answer (signed link)")
@@ -233,8 +235,10 @@ async def answer_audio(
     question = await content_access.access_question(db, listener, question_id)
     if not await content_access.can_read_answer(db, listener, question) or not question.answer_storage_key:
         raise NotEntitled()
-    size = storage_for(request.app.state.settings.home).size(question.answer_storage_key)
-    return _media_response(
+    size = await asyncio.to_thread(
+        storage_for(request.app.state.settings.home).size, question.answer_storage_key
+    )
+    return await _media_response(
         request, question.answer_storage_key, size, question.answer_media_type or "audio/mpeg"
     )
 

@@ -2,8 +2,8 @@
 
 Keys are random (``secrets.token_urlsafe``) and never derived from a file name the user sent, and
 no route serves the storage folder: files go out only through the content module's signed, checked
-media endpoint. An S3-compatible backend (production) implements the same four methods; see
-docs/content.md.
+media endpoint. ``content.s3.S3Storage`` (production) implements the same four methods on a private
+S3-compatible bucket; see docs/content.md.
 """
 
 from __future__ import annotations
@@ -67,7 +67,14 @@ def use_storage(storage: Storage) -> None:
 
 
 def storage_for(home: Path) -> Storage:
-    """The configured storage; local disk under ``home/content-media`` unless another was set."""
+    """The configured storage: one set with :func:`use_storage`, else S3 when the
+    ``ANXIN_CONTENT_S3_*`` variables are set, else local disk under ``home/content-media``."""
     if _storage:
         return _storage[0]
+    from anxin.content.s3 import S3Storage
+
+    remote = S3Storage.from_environment()
+    if remote is not None:
+        use_storage(remote)
+        return remote
     return LocalStorage(home / "content-media")
