@@ -7,6 +7,7 @@ their lessons' files. The money side (orders, ledger) stays in commerce, de-iden
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -18,11 +19,14 @@ from anxin.content.models import (
     Comment,
     ContentItem,
     EventPost,
+    Lesson,
     ListenPosition,
     Purchase,
     Question,
     Unlock,
 )
+from anxin.content.storage import storage_for
+from anxin.core.config import get_settings
 from anxin.privacy.crypto import unseal
 
 TABLES = (
@@ -81,6 +85,24 @@ async def export_content(db: AsyncSession, subject_id: int) -> dict[str, Any]:
 
 
 async def erase_content(db: AsyncSession, subject_id: int) -> None:
+    files = list(
+        (
+            await db.scalars(
+                select(Lesson.storage_key)
+                .join(ContentItem, ContentItem.id == Lesson.course_id)
+                .where(ContentItem.author_id == subject_id, Lesson.storage_key.is_not(None))
+            )
+        ).all()
+    ) + list(
+        (
+            await db.scalars(
+                select(Question.answer_storage_key).where(
+                    or_(Question.asker_id == subject_id, Question.counsellor_id == subject_id),
+                    Question.answer_storage_key.is_not(None),
+                )
+            )
+        ).all()
+    )
     await db.execute(delete(ListenPosition).where(ListenPosition.user_id == subject_id))
     await db.execute(delete(Comment).where(Comment.author_id == subject_id))
     await db.execute(delete(EventPost).where(EventPost.author_id == subject_id))
@@ -98,3 +120,8 @@ async def erase_content(db: AsyncSession, subject_id: int) -> None:
         .values(status=DELETED, title="", summary="", preview_md="", body_md="")
     )
     await db.execute(delete(ContentItem).where(ContentItem.author_id == subject_id))
+    # The recordings go with the rows (a file already gone is fine).
+    store = storage_for(get_settings().home)
+    for key in files:
+        if key:
+            await asyncio.to_thread(store.delete, key)

@@ -4,6 +4,7 @@ hooks see questions, answers and comments under their surface names."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +14,13 @@ from anxin.content.models import Comment, ContentItem, Purchase, Question
 from anxin.core import hooks
 from anxin.core.db import Database
 from tests.appointments.support import Person, person
-from tests.content.support import API, buy, key, published, top_up
+from tests.content.support import API, add_lesson, article_body, buy, key, published, top_up
 
 
-async def test_export_and_erase(app: FastAPI, client: httpx.AsyncClient, author: Person) -> None:
+async def test_export_and_erase(
+    app: FastAPI, client: httpx.AsyncClient, author: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rights, "get_settings", lambda: app.state.settings)
     surfaces: list[str] = []
 
     async def watch(db: AsyncSession, event: hooks.TextWritten) -> None:
@@ -60,8 +64,13 @@ async def test_export_and_erase(app: FastAPI, client: httpx.AsyncClient, author:
             (Purchase, Purchase.client_id),
         ):
             assert await db.scalar(select(func.count()).select_from(model).where(column == reader.id)) == 0
+    course = await client.post(f"{API}/items", json=article_body(kind="course"), headers=author.headers)
+    assert (await add_lesson(client, author, course.json()["id"], free=True)).status_code == 201
+    media_dir = app.state.settings.home / "content-media"
+    assert [p for p in media_dir.rglob("*") if p.is_file()]
     async with database.transaction() as db:
         await rights.erase_content(db, author.id)
+    assert [p for p in media_dir.rglob("*") if p.is_file()] == []  # the recordings went too
     async with database.transaction(write=False) as db:
         left = await db.scalar(
             select(func.count()).select_from(ContentItem).where(ContentItem.author_id == author.id)
