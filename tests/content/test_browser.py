@@ -179,3 +179,71 @@ def test_author_publishes_client_buys_listens_and_resumes(
     finally:
         author.close()
         client.close()
+
+
+def _event_for(app: FastAPI, author_token: str, client_token: str) -> int:
+    """A published live event by the author, with a seat bought by the client."""
+
+    async def make() -> int:
+        from datetime import timedelta
+
+        from anxin.accounts.models import User
+        from anxin.content import buying, service
+        from anxin.content.schemas import BuyIn, ItemIn
+        from anxin.core import clock
+
+        settings = app.state.settings
+        keys.use_settings(settings)
+        database = Database(settings.resolved_database_url)
+        try:
+            async with database.transaction() as db:
+                author_row = await sessions.resolve(db, author_token)
+                client_row = await sessions.resolve(db, client_token)
+                assert author_row is not None and client_row is not None
+                author, client = author_row[1], client_row[1]
+                event = await service.create_item(
+                    db,
+                    author,
+                    ItemIn(
+                        kind="live_event",
+                        topic="work",
+                        language="en",
+                        title="Evening Q&A",
+                        preview_md="Come along",
+                        amount=5_00,
+                        capacity=5,
+                        starts_at=clock.utcnow() + timedelta(days=1),
+                    ),
+                )
+                await service.publish(db, author, event.id)
+                buyer = await db.get(User, client.id)
+                assert buyer is not None
+                await buying.buy(db, buyer, event.id, BuyIn(expected_amount=5_00))
+                return event.id
+        finally:
+            await database.dispose()
+
+    return _in_other_thread(make)  # type: ignore[no-any-return]
+
+
+def test_live_room_shows_the_hosts_post_without_reloading(
+    browser: Browser, library_app: FastAPI, library_url: str
+) -> None:
+    author_token, client_token = _cast(library_app)
+    event_id = _event_for(library_app, author_token, client_token)
+    host = _signed_in(browser, library_url, author_token)
+    attendee = _signed_in(browser, library_url, client_token)
+    try:
+        watching = attendee.new_page()
+        watching.goto(f"{library_url}/library/{event_id}/room")
+        expect(watching.locator("#event-posts li")).to_have_count(0)
+        watching.wait_for_timeout(500)  # the socket subscribes
+        speaking = host.new_page()
+        speaking.goto(f"{library_url}/library/{event_id}/room")
+        speaking.fill("#room-text", "Welcome, everyone: we start now.")
+        speaking.get_by_role("button", name="Send").click()
+        expect(watching.locator("#event-posts li")).to_have_count(1, timeout=10_000)
+        expect(watching.locator("#event-posts li")).to_contain_text("Welcome, everyone")
+    finally:
+        host.close()
+        attendee.close()
