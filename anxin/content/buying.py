@@ -173,3 +173,24 @@ async def on_order_refunded(db: AsyncSession, order_id: int) -> None:
         .where(ContentItem.id == row.content_id, ContentItem.seats_taken > 0)
         .values(seats_taken=ContentItem.seats_taken - 1)
     )
+
+
+async def unread_order(db: AsyncSession, user: User | None, item: ContentItem) -> int | None:
+    """The buyer's order for an article whose paid part they have not opened yet (else ``None``)."""
+    if user is None or item.kind != "article":
+        return None
+    return await db.scalar(
+        select(Order.id)
+        .join(Purchase, Purchase.order_id == Order.id)
+        .where(
+            Purchase.client_id == user.id,
+            Purchase.content_id == item.id,
+            Order.status.in_(access.ENTITLING),
+            Order.consumed_bp < 10_000,
+        )
+    )
+
+
+async def mark_read(db: AsyncSession, order_id: int) -> None:
+    """The buyer opened the article's paid part: it counts as used in full (refund policy)."""
+    await orders.record_consumption(db, order_id, 10_000)

@@ -23,7 +23,7 @@ from anxin.accounts.rendering import render
 from anxin.content import access, buying, comments, events, lessons, questions, reports, service, views
 from anxin.content.errors import NotEntitled
 from anxin.content.models import COURSE, LIVE_EVENT, Answerer, ContentItem
-from anxin.content.routes import read_upload
+from anxin.content.routes import read_upload, record_reading
 from anxin.content.schemas import BuyIn, ItemIn, QuestionIn
 from anxin.core.deps import DbSession
 from anxin.core.errors import AppError, NotFound, ValidationFailed
@@ -145,6 +145,7 @@ async def _item_page(
     user = _user(actor)
     item = await access.access_item(db, user, content_id)
     out = await views.item_out(db, user, item)
+    await record_reading(request, db, user, item, out.entitled and error is None)
     lesson_rows = []
     if item.kind == COURSE:
         lesson_rows = await views.lessons_out(db, user, item, await service.lessons_of(db, item.id))

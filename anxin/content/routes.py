@@ -10,6 +10,7 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request, UploadFile
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from anxin.accounts.deps import Actor, CurrentActor, UserActor, csrf_protect, require_role
@@ -18,6 +19,7 @@ from anxin.commerce.idempotency import REPLAYED_HEADER, StoredResponse
 from anxin.content import access as content_access
 from anxin.content import buying, comments, events, lessons, media, questions, reports, service, views
 from anxin.content.errors import LessonNotFound, NotEntitled, RangeNotSatisfiable, UploadTooLarge
+from anxin.content.models import ContentItem
 from anxin.content.schemas import (
     AnswerIn,
     BuyIn,
@@ -34,6 +36,7 @@ from anxin.content.schemas import (
     StatsOut,
 )
 from anxin.content.storage import storage_for
+from anxin.core.db import Database
 from anxin.core.deps import DbSession
 from anxin.counselors.deps import AuditedDb
 
@@ -127,9 +130,29 @@ async def suspend(content_id: RowId, actor: AdminActor, db: DbSession) -> ItemOu
 
 
 @router.get("/items/{content_id}", response_model=ItemOut, responses=ERRORS, summary="One item")
-async def one(content_id: RowId, actor: CurrentActor, db: DbSession) -> ItemOut:
+async def one(content_id: RowId, request: Request, actor: CurrentActor, db: DbSession) -> ItemOut:
     item = await content_access.access_item(db, _user(actor), content_id)
-    return await views.item_out(db, _user(actor), item)
+    out = await views.item_out(db, _user(actor), item)
+    await record_reading(request, db, _user(actor), item, out.entitled)
+    return out
+
+
+async def record_reading(
+    request: Request, db: AsyncSession, user: User | None, item: ContentItem, shown: bool
+) -> None:
+    """The paid text was just sent to its buyer for the first time: tell commerce (refund policy).
+    A read-only request records it in a short unit of work of its own, as a session touch does."""
+    if not shown:
+        return
+    order_id = await buying.unread_order(db, user, item)
+    if order_id is None:
+        return
+    if request.method not in ("GET", "HEAD"):
+        await buying.mark_read(db, order_id)  # already a writer: same unit of work
+        return
+    database: Database = request.app.state.database
+    async with database.transaction() as writer:
+        await buying.mark_read(writer, order_id)
 
 
 @router.post(

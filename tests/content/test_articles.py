@@ -145,3 +145,25 @@ async def test_a_suspended_item_is_withdrawn(
     assert (
         await client.post(f"{API}/admin/items/{item['id']}/suspend", headers=author.headers)
     ).status_code == 403
+
+
+async def test_opening_the_paid_part_uses_the_article(
+    app: FastAPI, client: httpx.AsyncClient, author: Person
+) -> None:
+    item = await published(client, author)
+    unread, read = await person(app), await person(app)
+    for reader in (unread, read):
+        await top_up(client, reader)
+    unread_order = (await buy(client, unread, item)).json()["order_id"]
+    read_order = (await buy(client, read, item)).json()["order_id"]
+    assert "PAID-PART" in (await client.get(f"/library/{item['id']}", headers=read.headers)).text
+    # The content policy refunds within 7 days only what was not used: an opened article was.
+    kept = await client.post(
+        f"/api/v1/commerce/orders/{read_order}/cancel", headers={**read.headers, **key()}
+    )
+    assert kept.status_code == 409 and kept.json()["error"]["code"] == "nothing_to_refund"
+    back = await client.post(
+        f"/api/v1/commerce/orders/{unread_order}/cancel", headers={**unread.headers, **key()}
+    )
+    assert back.status_code == 200, back.text
+    assert (await client.get(f"{API}/items/{item['id']}", headers=unread.headers)).json()["entitled"] is False
