@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,6 +21,23 @@ from anxin.privacy.keys import new_key_entry
 from tests.support import services
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _dump_asyncio_tasks(_signum: int, _frame: object) -> None:
+    """`kill -USR1 <pytest pid>` prints every asyncio task's stack: what a hung test waits on."""
+    import asyncio
+    import sys
+
+    try:
+        tasks = asyncio.all_tasks(asyncio.get_running_loop())
+    except RuntimeError:
+        print("no running event loop", file=sys.stderr)
+        return
+    for task in tasks:
+        task.print_stack(file=sys.stderr)
+
+
+signal.signal(signal.SIGUSR1, _dump_asyncio_tasks)
 _skipped: list[tuple[str, str]] = []
 
 # Cheap password hashing in tests (one test checks the real parameters).

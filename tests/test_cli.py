@@ -56,3 +56,14 @@ def test_serve_refuses_several_processes_on_sqlite(tmp_path: Path) -> None:
     result = run(["serve", "--workers", "2"], tmp_path)
     assert result.returncode != 0
     assert "several web processes need PostgreSQL" in result.stderr
+
+
+def test_the_configuration_page_lists_every_modules_settings() -> None:
+    from pathlib import Path
+
+    from anxin.cli.main import module_settings_reference
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
+    reference = module_settings_reference()
+    assert "ANXIN_SESSION_IDLE_MINUTES" in reference  # a module's own setting is in the output
+    assert reference in page, "docs/configuration.md is out of date: paste `anxin config-reference` into it"

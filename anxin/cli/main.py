@@ -57,12 +57,38 @@ def _upgrade_schema() -> None:
         )
 
 
+def module_settings_reference() -> str:
+    """The tables of the settings each module reads for itself (``anxin/<module>/settings.py``)."""
+    from pydantic_settings import BaseSettings
+
+    from anxin.core.config import settings_table
+    from anxin.modules import MODULES, import_optional
+
+    parts: list[str] = []
+    for module in MODULES:
+        found = import_optional(module, "settings")
+        if found is None:
+            continue
+        classes = [
+            obj
+            for obj in vars(found).values()
+            if isinstance(obj, type)
+            and issubclass(obj, BaseSettings)
+            and obj.__module__ == found.__name__
+            and obj.model_fields
+        ]
+        for settings_class in classes:
+            parts.append(f"\n### `{module}`\n\n" + settings_table(settings_class))
+    return "".join(parts)
+
+
 @app.command("config-reference")
 def config_reference() -> None:
     """Print every ANXIN_* setting with its default and meaning (Markdown)."""
     from anxin.core.config import settings_reference_markdown
 
     typer.echo(settings_reference_markdown(), nl=False)
+    typer.echo("\n## Settings of each module\n" + module_settings_reference(), nl=False)
 
 
 @app.command()

@@ -167,10 +167,11 @@ def reset_settings_cache() -> None:
     get_settings.cache_clear()
 
 
-def settings_reference_markdown() -> str:
-    """The table of every setting for docs/configuration.md (kept in step by a test)."""
+def settings_table(settings_class: type[BaseSettings]) -> str:
+    """A Markdown table of a settings class's variables, defaults and meanings."""
+    prefix = str(settings_class.model_config.get("env_prefix", "ANXIN_"))
     lines = ["| Variable | Default | Meaning |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
+    for name, field in settings_class.model_fields.items():
         default = field.get_default(call_default_factory=True)
         if isinstance(default, SecretStr):
             shown = "(secret)"
@@ -179,5 +180,10 @@ def settings_reference_markdown() -> str:
         else:
             shown = f"`{default}`"
         description = (field.description or "").replace("|", "\\|")
-        lines.append(f"| `ANXIN_{name.upper()}` | {shown} | {description} |")
+        lines.append(f"| `{prefix}{name.upper()}` | {shown} | {description} |")
     return "\n".join(lines) + "\n"
+
+
+def settings_reference_markdown() -> str:
+    """The table of every core setting for docs/configuration.md (kept in step by a test)."""
+    return settings_table(Settings)
