@@ -91,6 +91,7 @@ def _author_name(names: dict[int, tuple[str, str]], author_id: int, language: st
 async def library_page(
     request: Request,
     db: DbSession,
+    actor: CurrentActor,
     topic: Annotated[str, Query(max_length=32)] = "",
     sort: Annotated[str, Query(pattern="^(newest|most_bought)$")] = "newest",
     author: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,

@@ -40,7 +40,10 @@ CONCERN_TOPICS = {
     "sleep": "sleep",
 }
 WEIGHTS = {"similar": 0.6, "working_on": 0.3, "topic_engaged": 0.2, "popular": 0.1}
+# On a counsellor's profile their own items come first (the reader came to read about them).
+BY_COUNSELLOR = 0.5
 REASONS = {
+    "by_counsellor": N_("Written by this counsellor"),
     "similar": N_("Because you read “{title}”"),
     "working_on": N_("On a topic you are working on"),
     "topic_engaged": N_("More on a topic you read about"),
@@ -100,7 +103,10 @@ async def _engaged(db: AsyncSession, user: User) -> tuple[list[ContentItem], set
     return liked, liked_ids | set(rated)
 
 
-async def recommend(db: AsyncSession, user: User, *, context: str, limit: int = 5) -> list[Recommendation]:
+async def recommend(
+    db: AsyncSession, user: User, *, context: str, limit: int = 5, counsellor_id: int | None = None
+) -> list[Recommendation]:
+    """``counsellor_id`` (on their profile) prefers the items that counsellor wrote."""
     if context not in CONTEXTS:
         raise ValidationFailed("Recommendations are not shown here.")
     liked, seen = await _engaged(db, user)
@@ -113,11 +119,16 @@ async def recommend(db: AsyncSession, user: User, *, context: str, limit: int = 
     ]
     if not shelf:
         return []
-    return score_shelf(liked, shelf, working_on, limit)
+    return score_shelf(liked, shelf, working_on, limit, counsellor_id=counsellor_id)
 
 
 def score_shelf(
-    liked: Sequence[ItemLike], shelf: Sequence[ItemLike], working_on: set[str], limit: int
+    liked: Sequence[ItemLike],
+    shelf: Sequence[ItemLike],
+    working_on: set[str],
+    limit: int,
+    *,
+    counsellor_id: int | None = None,
 ) -> list[Recommendation]:
     """The pure scoring (the offline benchmark runs it on simulated readers)."""
     liked_vectors = [(item, _vector(item)) for item in liked]
@@ -143,6 +154,9 @@ def score_shelf(
         if WEIGHTS[reason] * parts[reason] < 0.05:
             reason = "popular"
         params = {"title": best_title} if reason == "similar" else {}
+        if counsellor_id is not None and getattr(item, "author_id", None) == counsellor_id:
+            score += BY_COUNSELLOR
+            reason, params = "by_counsellor", {}
         out.append(Recommendation(item, round(score, 4), REASONS[reason], params))
     out.sort(key=lambda r: (-r.score, -r.item.id))
     return out[:limit]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
 
 from anxin.accounts.deps import UserActor, csrf_protect
 from anxin.core.deps import DbSession
@@ -30,10 +32,18 @@ async def match(request: Request, body: IntakeIn, db: DbSession, actor: UserActo
 
 @router.get("/recommendations")
 async def recommendations(
-    request: Request, db: DbSession, actor: UserActor, context: str = "library", limit: int = 5
+    request: Request,
+    db: DbSession,
+    actor: UserActor,
+    context: str = "library",
+    limit: int = 5,
+    counsellor_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> list[RecommendationOut]:
     """Content for the library, after a session or on a profile, each with its reason; never for a
-    care room (any other ``context`` is refused)."""
+    care room (any other ``context`` is refused). ``counsellor_id`` (on a profile) puts that
+    counsellor's own items first."""
     locale = _locale(request)
-    found = await recommend.recommend(db, actor.user, context=context, limit=max(1, min(limit, 20)))
+    found = await recommend.recommend(
+        db, actor.user, context=context, limit=max(1, min(limit, 20)), counsellor_id=counsellor_id
+    )
     return [RecommendationOut.of(item, locale) for item in found]
