@@ -492,6 +492,16 @@ async def reschedule(db: AsyncSession, client: User, booking_id: int, new_starts
     return booking
 
 
+async def before_any_session(db: AsyncSession, client_id: int) -> bool:
+    """No session paid for yet with anyone (the booking page then asks for the emergency contact)."""
+    found = await db.scalar(
+        select(Booking.id)
+        .where(Booking.client_id == client_id, Booking.status.notin_((HELD, RELEASED, CANCELLED)))
+        .limit(1)
+    )
+    return found is None
+
+
 async def list_for_client(db: AsyncSession, client: User, *, limit: int = 100) -> list[Booking]:
     rows = await db.scalars(
         select(Booking)

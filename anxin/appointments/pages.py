@@ -187,6 +187,7 @@ async def _booking_context(
         "currency": price.currency,
         "policy": policy.describe(policy.policy_for(booking.SESSION_ITEM), locale),
         "needs_consent": await booking.needs_consent(db, actor.id, counsellor_id),
+        "first_session": await booking.before_any_session(db, actor.id),
         "terms_text": terms.text_for(locale),
         "terms_version": terms.CURRENT_VERSION,
         "methods": registry.available_methods(),

@@ -18,6 +18,7 @@ from anxin.matching import service
 from anxin.matching.schemas import IntakeIn, MatchOut
 from anxin.matching.scoring import PERIODS
 from anxin.matching.views import PERIOD_LABELS, reasons_out
+from anxin.safety import plans
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -48,7 +49,15 @@ async def intake_page(request: Request, db: DbSession, actor: CurrentActor) -> R
     if actor is None:
         return sign_in_first(request)
     previous = await service.latest_intake(db, actor.id)
-    return page(request, "matching/intake.html", {**_choices(_locale(request)), "previous": previous})
+    return page(
+        request,
+        "matching/intake.html",
+        {
+            **_choices(_locale(request)),
+            "previous": previous,
+            "has_emergency_contact": await plans.has_contact(db, actor.id),
+        },
+    )
 
 
 def _optional_int(raw: str) -> int | None:

@@ -80,6 +80,11 @@ async def my_contact(db: AsyncSession, actor: User) -> ContactDetails | None:
     return await _contact(db, actor.id)
 
 
+async def has_contact(db: AsyncSession, user_id: int) -> bool:
+    """Whether the client has given an emergency contact (nothing is unsealed: intake only asks)."""
+    return await db.get(EmergencyContact, user_id) is not None
+
+
 async def contact_for_flag(db: AsyncSession, actor: User, flag_id: int) -> ContactDetails | None:
     """The subject's emergency contact, for the human who acknowledged this active high-risk flag only
     (anyone else: NotFound). Every showing is audited."""
