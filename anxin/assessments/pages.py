@@ -16,7 +16,7 @@ from anxin.accounts.deps import Actor, CurrentActor, csrf_protect
 from anxin.accounts.pages import page, sign_in_first
 from anxin.accounts.routes import locale
 from anxin.assessments import charts, counselling, service, sharing, trends
-from anxin.assessments.errors import DiaryInvalid
+from anxin.assessments.errors import DiaryInFuture, DiaryInvalid
 from anxin.assessments.instruments import (
     EMOTIONS,
     INSTRUMENTS,
@@ -233,23 +233,28 @@ async def _diary_page(
     saved: bool = False,
     show_resources: bool = False,
     values: dict[str, Any] | None = None,
+    day: date | None = None,
 ) -> HTMLResponse:
+    """``day`` opens that day's entry in the form (today's by default), so saving edits it."""
     lang = locale(request)
     period = request.query_params.get("period", "week")
     period = period if period in trends.PERIODS else "week"
     entries = await service.diary_entries(db, actor.id, since=clock.utcnow().date() - timedelta(days=400))
     recent = [await service.diary_view(db, entry) for entry in entries[-14:]]
     today = clock.utcnow().date()
-    latest = recent[-1] if recent else None
-    if values is None and latest is not None and latest.day == today:
-        # Today's entry is already there: the form opens with it, so saving again edits it.
-        values = {
-            "day": today.isoformat(),
-            "mood": latest.mood,
-            "sleep_hours": "" if latest.sleep_hours is None else f"{latest.sleep_hours:g}",
-            "note": latest.note or "",
-            "emotions": latest.emotions,
-        }
+    editing = day or today
+    if values is None:
+        # The chosen day's entry, if there is one, fills the form: saving again edits it.
+        found = await service.diary_entry_on(db, actor.id, editing)
+        shown = await service.diary_view(db, found) if found is not None else None
+        values = {"day": editing.isoformat()}
+        if shown is not None:
+            values.update(
+                mood=shown.mood,
+                sleep_hours="" if shown.sleep_hours is None else f"{shown.sleep_hours:g}",
+                note=shown.note or "",
+                emotions=shown.emotions,
+            )
     context = {
         "period": period,
         "chart": _mood_chart(entries, period, lang),
@@ -260,6 +265,7 @@ async def _diary_page(
         "emotions": [(choice.code, choice.label.get(lang)) for choice in EMOTIONS],
         "moods": [(n, str(n)) for n in range(1, 11)],
         "today": today.isoformat(),
+        "editing_past": values.get("day", today.isoformat()) != today.isoformat(),
         "max_day": service.latest_allowed_day().isoformat(),
         "values": values or {},
         "saved": saved,
@@ -271,10 +277,15 @@ async def _diary_page(
 
 
 @router.get("/diary", response_class=HTMLResponse)
-async def diary(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+async def diary(
+    request: Request, db: DbSession, actor: CurrentActor, day: Annotated[date | None, Query()] = None
+) -> Response:
+    """``?day=YYYY-MM-DD`` opens an earlier day's entry for editing (never a future day)."""
     if actor is None:
         return sign_in_first(request)
-    return await _diary_page(request, db, actor)
+    if day is not None and day > service.latest_allowed_day():
+        return await _diary_page(request, db, actor, error=DiaryInFuture())
+    return await _diary_page(request, db, actor, day=day)
 
 
 @router.post("/diary", response_class=HTMLResponse)
@@ -304,7 +315,7 @@ async def save_diary(request: Request, db: DbSession, actor: CurrentActor) -> Re
         )
     except AppError as error:
         return await _diary_page(request, db, actor, error=error, values=values)
-    return await _diary_page(request, db, actor, saved=True, show_resources=saved.show_resources)
+    return await _diary_page(request, db, actor, saved=True, show_resources=saved.show_resources, day=day)
 
 
 # ---------------------------------------------------------------- counsellor

@@ -258,6 +258,10 @@ async def diary_entries(
     return list(reversed(rows.all()))
 
 
+async def diary_entry_on(db: AsyncSession, author_id: int, day: date) -> DiaryEntry | None:
+    return await db.scalar(select(DiaryEntry).where(DiaryEntry.author_id == author_id, DiaryEntry.day == day))
+
+
 async def diary_view(db: AsyncSession, entry: DiaryEntry, *, with_text: bool = True) -> DiaryView:
     owner = crypto.user_owner(entry.author_id)
     emotions: list[str] = []
