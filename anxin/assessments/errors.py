@@ -48,3 +48,23 @@ class ClientNotFound(NotFound):
 class ReferralInvalid(ValidationFailed):
     code = "referral_invalid"
     default_message = "Please choose a reason and a kind of service from the lists."
+
+
+class RecordingUnsupported(ValidationFailed):
+    code = "recording_unsupported"
+    default_message = "Please record in the browser or upload a WebM, Ogg, MP4 (M4A) or WAV audio file."
+
+
+class RecordingEmpty(ValidationFailed):
+    code = "recording_empty"
+    default_message = "The recording is empty. Please record your note again."
+
+
+class RecordingTooLong(ValidationFailed):
+    code = "recording_too_long"
+    default_message = "The recording is too long; please keep a spoken note under {seconds} seconds."
+
+
+class RecordingTooLarge(ValidationFailed):
+    code = "recording_too_large"
+    default_message = "The recording is too large; please keep a spoken note under {megabytes} MB."

@@ -113,3 +113,31 @@ class Referral(Base):
     notes_sealed: Mapped[bytes | None] = mapped_column(Encrypted())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+RECORDING_PENDING = "pending"
+RECORDING_DONE = "done"
+RECORDING_FAILED = "failed"
+
+
+class DiaryRecording(Base):
+    """A spoken diary note: the audio is a sealed file under ANXIN_HOME (random name), the transcript
+    the worker writes is sealed here; one per entry (a new recording replaces the old one)."""
+
+    __tablename__ = "diary_recordings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("diary_entries.id", ondelete="CASCADE"), unique=True
+    )
+    author_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    storage_name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    transcript_sealed: Mapped[bytes | None] = mapped_column(Encrypted())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    transcribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

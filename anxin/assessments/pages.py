@@ -9,13 +9,14 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from starlette.datastructures import UploadFile
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from anxin.accounts import service as accounts
 from anxin.accounts.deps import Actor, CurrentActor, csrf_protect
 from anxin.accounts.pages import page, sign_in_first
 from anxin.accounts.routes import locale
-from anxin.assessments import charts, counselling, service, sharing, trends
+from anxin.assessments import charts, counselling, recordings, service, sharing, trends
 from anxin.assessments.errors import DiaryInFuture, DiaryInvalid
 from anxin.assessments.instruments import (
     EMOTIONS,
@@ -241,6 +242,7 @@ async def _diary_page(
     period = period if period in trends.PERIODS else "week"
     entries = await service.diary_entries(db, actor.id, since=clock.utcnow().date() - timedelta(days=400))
     recent = [await service.diary_view(db, entry) for entry in entries[-14:]]
+    spoken = {entry.id: await recordings.view_of(db, entry) for entry in entries[-14:]}
     today = clock.utcnow().date()
     editing = day or today
     if values is None:
@@ -259,7 +261,11 @@ async def _diary_page(
         "period": period,
         "chart": _mood_chart(entries, period, lang),
         "recent": [
-            {"view": view, "emotions": ", ".join(label_of(EMOTIONS, code, lang) for code in view.emotions)}
+            {
+                "view": view,
+                "emotions": ", ".join(label_of(EMOTIONS, code, lang) for code in view.emotions),
+                "spoken": spoken.get(view.id),
+            }
             for view in reversed(recent)
         ],
         "emotions": [(choice.code, choice.label.get(lang)) for choice in EMOTIONS],
@@ -267,6 +273,7 @@ async def _diary_page(
         "today": today.isoformat(),
         "editing_past": values.get("day", today.isoformat()) != today.isoformat(),
         "max_day": service.latest_allowed_day().isoformat(),
+        "max_seconds": recordings.max_seconds(),
         "values": values or {},
         "saved": saved,
         "show_resources": show_resources,
@@ -296,7 +303,12 @@ async def save_diary(request: Request, db: DbSession, actor: CurrentActor) -> Re
     values: dict[str, Any] = {key: str(form.get(key, "")) for key in ("day", "mood", "sleep_hours", "note")}
     chosen = [str(code) for code in form.getlist("emotions")]
     values["emotions"] = chosen
+    upload = form.get("audio")
+    audio: bytes | None = None
+    if isinstance(upload, UploadFile) and upload.filename:  # an empty file field sends no name
+        audio = await upload.read(recordings.MAX_BYTES + 1)
     try:
+        media_type = await recordings.check(audio) if audio is not None else None
         try:
             day = date.fromisoformat(values["day"])
             mood = int(values["mood"])
@@ -313,9 +325,22 @@ async def save_diary(request: Request, db: DbSession, actor: CurrentActor) -> Re
             note=values["note"] or None,
             locale=locale(request),
         )
+        if audio is not None and media_type is not None:
+            await recordings.attach(db, request.app.state.settings.home, saved.entry, audio, media_type)
     except AppError as error:
         return await _diary_page(request, db, actor, error=error, values=values)
     return await _diary_page(request, db, actor, saved=True, show_resources=saved.show_resources, day=day)
+
+
+@router.post("/diary/{entry_id}/delete", response_class=HTMLResponse)
+async def delete_diary_entry(
+    entry_id: PathId, request: Request, db: DbSession, actor: CurrentActor
+) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    entry = await service.access_diary_entry(db, actor.id, entry_id)
+    await service.delete_diary_entry(db, request.app.state.settings.home, entry)
+    return RedirectResponse("/diary", status_code=303)
 
 
 # ---------------------------------------------------------------- counsellor

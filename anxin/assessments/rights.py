@@ -1,6 +1,7 @@
 """Export and erasure of what assessments holds about a person (registered in ``tasks``).
 
-A client's export has their results with answers, diary with feelings and notes, sharing choices,
+A client's export has their results with answers, diary with feelings, notes and spoken-note
+transcripts, sharing choices,
 tasks and the referrals made for them; a counsellor's has the tasks and referrals they made (the
 notes are the client's, sealed with the client's key, and stay in the client's export).
 """
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from anxin.assessments import counselling, service
+from anxin.assessments import counselling, recordings, service
 from anxin.assessments.models import (
     AssessmentAssignment,
     AssessmentResponse,
@@ -20,6 +21,7 @@ from anxin.assessments.models import (
     Referral,
     SharingChoice,
 )
+from anxin.core.config import get_settings
 
 TABLES = (
     "assessment_responses",
@@ -27,6 +29,7 @@ TABLES = (
     "diary_entries",
     "assessment_sharing",
     "assessment_referrals",
+    "diary_recordings",
 )
 
 
@@ -51,10 +54,13 @@ async def export_assessments(db: AsyncSession, subject_id: int) -> dict[str, Any
                 "at": _stamp(row.created_at),
             }
         )
-    diary = [
-        service.as_dict(await service.diary_view(db, entry))
-        for entry in await service.diary_entries(db, subject_id, limit=100_000)
-    ]
+    diary = []
+    for entry in await service.diary_entries(db, subject_id, limit=100_000):
+        item = service.as_dict(await service.diary_view(db, entry))
+        spoken = await recordings.view_of(db, entry)
+        if spoken is not None:
+            item["spoken_note"] = {"status": spoken.status, "transcript": spoken.transcript}
+        diary.append(item)
     assignments = await db.scalars(
         select(AssessmentAssignment).where(
             or_(
@@ -107,6 +113,7 @@ async def erase_assessments(db: AsyncSession, subject_id: int) -> None:
             )
         )
     )
+    await recordings.remove_all(db, get_settings().home, subject_id)
     await db.execute(delete(DiaryEntry).where(DiaryEntry.author_id == subject_id))
     await db.execute(delete(SharingChoice).where(SharingChoice.client_id == subject_id))
     await db.execute(

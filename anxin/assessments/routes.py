@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
+from starlette.responses import Response
 
 from anxin.accounts.deps import Actor, UserActor, csrf_protect, require_role
 from anxin.accounts.routes import locale
-from anxin.assessments import counselling, service, sharing, trends
+from anxin.assessments import counselling, recordings, service, sharing, trends
 from anxin.assessments.instruments import (
     INSTRUMENTS,
     REFERRAL_REASONS,
@@ -34,11 +35,12 @@ from anxin.assessments.schemas import (
     ResultOut,
     SharingIn,
     SharingOut,
+    SpokenNoteOut,
     SubmitIn,
     TrendPointOut,
 )
 from anxin.core.deps import DbSession
-from anxin.core.errors import ValidationFailed
+from anxin.core.errors import NotFound, ValidationFailed
 from anxin.counselors.deps import AuditedDb
 
 router = APIRouter(prefix="/assessments", tags=["assessments"], dependencies=[Depends(csrf_protect)])
@@ -104,10 +106,66 @@ async def save_diary(body: DiaryIn, request: Request, db: DbSession, actor: User
     )
 
 
+async def spoken_note(db: DbSession, entry: DiaryEntry) -> SpokenNoteOut | None:
+    spoken = await recordings.view_of(db, entry)
+    if spoken is None:
+        return None
+    return SpokenNoteOut(
+        status=spoken.status,
+        transcript=spoken.transcript,
+        error=spoken.error_code,
+        audio_url=f"/api/v1/assessments/diary/{entry.id}/recording",
+    )
+
+
 @router.get("/diary")
 async def my_diary(db: DbSession, actor: UserActor, since: date | None = None) -> list[DiaryOut]:
     entries = await service.diary_entries(db, actor.id, since=since)
-    return [DiaryOut(**service.as_dict(await service.diary_view(db, entry))) for entry in entries]
+    return [
+        DiaryOut(
+            **service.as_dict(await service.diary_view(db, entry)), spoken_note=await spoken_note(db, entry)
+        )
+        for entry in entries
+    ]
+
+
+@router.post("/diary/{entry_id}/recording", status_code=201)
+async def record_note(
+    entry_id: PathId,
+    request: Request,
+    db: DbSession,
+    actor: UserActor,
+    file: Annotated[UploadFile, File()],
+) -> DiaryOut:
+    """A spoken note for one's own entry (replaces an earlier one); transcribed by the worker."""
+    entry = await service.access_diary_entry(db, actor.id, entry_id)
+    data = await file.read(recordings.MAX_BYTES + 1)
+    media_type = await recordings.check(data)
+    await recordings.attach(db, request.app.state.settings.home, entry, data, media_type)
+    return DiaryOut(
+        **service.as_dict(await service.diary_view(db, entry)), spoken_note=await spoken_note(db, entry)
+    )
+
+
+@router.get("/diary/{entry_id}/recording")
+async def play_note(entry_id: PathId, request: Request, db: DbSession, actor: UserActor) -> Response:
+    entry = await service.access_diary_entry(db, actor.id, entry_id)
+    found = await recordings.read_audio(db, request.app.state.settings.home, entry)
+    if found is None:
+        raise NotFound("We could not find this recording.")
+    media_type, data = found
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.delete("/diary/{entry_id}", status_code=204)
+async def delete_entry(entry_id: PathId, request: Request, db: DbSession, actor: UserActor) -> None:
+    """Delete one's own entry, its spoken note and the note's audio file."""
+    entry = await service.access_diary_entry(db, actor.id, entry_id)
+    await service.delete_diary_entry(db, request.app.state.settings.home, entry)
 
 
 def _days(entries: list[DiaryEntry]) -> list[trends.DayMood]:

@@ -101,6 +101,15 @@ class DiaryIn(BaseModel):
     note: str | None = Field(default=None, max_length=20_000)
 
 
+class SpokenNoteOut(BaseModel):
+    """A spoken note: "pending" until the worker has transcribed it, then "done" or "failed"."""
+
+    status: str
+    transcript: str | None
+    error: str | None
+    audio_url: str
+
+
 class DiaryOut(BaseModel):
     id: int
     day: date
@@ -110,6 +119,7 @@ class DiaryOut(BaseModel):
     note: str | None
     show_resources: bool = False
     resources_url: str | None = None
+    spoken_note: SpokenNoteOut | None = None
 
 
 class TrendPointOut(BaseModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -292,6 +293,15 @@ async def access_diary_entry(db: AsyncSession, actor_id: int, entry_id: int) -> 
     if entry is None or entry.author_id != actor_id:
         raise NotFound("We could not find this diary entry.")
     return entry
+
+
+async def delete_diary_entry(db: AsyncSession, home: Path, entry: DiaryEntry) -> None:
+    """The entry goes, with its spoken note; the audio file once the transaction has committed."""
+    from anxin.assessments import recordings  # recordings builds on this module
+
+    await recordings.remove(db, home, entry.id)
+    await db.delete(entry)
+    await db.flush()
 
 
 def as_dict(view: DiaryView) -> dict[str, Any]:

@@ -1,19 +1,27 @@
 """Wiring of assessments into the platform (imported at start-up by ``modules.load_tasks``): the
-assignment reminder job and the export and erase handlers of assessments' personal data."""
+assignment reminder job, the transcription of spoken diary notes and the export and erase handlers
+of assessments' personal data."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from anxin.assessments import counselling
+from anxin.assessments import counselling, recordings
 from anxin.assessments import rights as assessment_rights
 from anxin.core import outbox
+from anxin.core.config import get_settings
 from anxin.privacy import rights
 
 
 @outbox.job(counselling.REMIND_JOB)
 async def remind_assignment(db: AsyncSession, payload: outbox.Payload) -> None:
     await counselling.remind(db, int(payload["assignment_id"]))
+
+
+@outbox.job(recordings.TRANSCRIBE_JOB, max_attempts=3)
+async def transcribe_diary_recording(db: AsyncSession, payload: outbox.Payload) -> None:
+    """A spoken diary note gets its transcript here, never on the request path."""
+    await recordings.transcribe(db, get_settings().home, int(payload["recording_id"]))
 
 
 rights.register_personal_data(

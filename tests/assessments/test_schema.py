@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from anxin.core.db import Base, Database
 from anxin.modules import load_models
 
-OURS = ("assessment_", "diary_entries")
+OURS = ("assessment_", "diary_entries", "diary_recordings")
 
 
 async def test_the_migration_matches_the_models(database: Database) -> None:
