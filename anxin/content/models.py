@@ -206,3 +206,25 @@ class Answerer(Base):
     unlock_price: Mapped[int] = mapped_column(BigInteger)
     deadline_hours: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+TRANSCRIPT_DONE = "done"
+TRANSCRIPT_FAILED = "failed"
+
+
+class AnswerTranscript(Base):
+    """What a counsellor said in a recorded answer, written by the worker and sealed with their key."""
+
+    __tablename__ = "content_answer_transcripts"
+
+    question_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("content_questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    counsellor_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    text_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -23,7 +23,7 @@ from anxin.commerce import catalog, idempotency, orders, shares
 from anxin.commerce.idempotency import StoredResponse
 from anxin.commerce.models import Order
 from anxin.commerce.refunds import service as refunds
-from anxin.content import access, media, service
+from anxin.content import access, media, service, transcripts
 from anxin.content.errors import AlreadyOwned, NotForSale, QuestionClosed, QuestionNotFound
 from anxin.content.models import ANSWERED, ASKED, EXPIRED, OPEN, Answerer, Question, Unlock
 from anxin.content.schemas import QuestionIn, QuestionOut
@@ -205,6 +205,8 @@ async def answer(
         if text
         else []
     )
+    if audio is not None:
+        await transcripts.queue(db, question)  # what was said, transcribed in the worker
     if question.public:
         item = await catalog.put_item(
             db,
@@ -329,10 +331,12 @@ async def view(db: AsyncSession, user: User | None, question: Question) -> Quest
         )
     answer = None
     audio_url = None
+    heard = None
     if entitled and question.answer_sealed is not None:
         answer = await unseal(db, question.answer_sealed, context=ANSWER_CONTEXT)
         if question.answer_storage_key and user is not None:
             audio_url = media.answer_url(question.id, user.id)
+        heard = await transcripts.view_of(db, question)
     return QuestionOut(
         id=question.id,
         asker_id=question.asker_id if own else None,
@@ -347,6 +351,8 @@ async def view(db: AsyncSession, user: User | None, question: Question) -> Quest
         answered_at=question.answered_at,
         answer=answer,
         answer_audio_url=audio_url,
+        answer_transcript=heard.text if heard else None,
+        answer_transcript_status=heard.status if heard else None,
         entitled=entitled,
     )
 

@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from anxin.content import transcripts
 from anxin.content.models import (
     DELETED,
     Answerer,
+    AnswerTranscript,
     Comment,
     ContentItem,
     EventPost,
@@ -39,6 +41,7 @@ TABLES = (
     "content_questions",
     "content_unlocks",
     "content_answerers",
+    "content_answer_transcripts",
 )
 
 
@@ -62,6 +65,9 @@ async def export_content(db: AsyncSession, subject_id: int) -> dict[str, Any]:
             item["text"] = await unseal(db, row.text_sealed, context="content.question")
         if row.counsellor_id == subject_id and row.answer_sealed is not None:
             item["answer"] = await unseal(db, row.answer_sealed, context="content.answer")
+            heard = await transcripts.view_of(db, row)
+            if heard is not None:
+                item["answer_transcript"] = heard.text
         questions.append(item)
     posts = []
     for post in (await db.scalars(select(EventPost).where(EventPost.author_id == subject_id))).all():
@@ -107,6 +113,15 @@ async def erase_content(db: AsyncSession, subject_id: int) -> None:
     await db.execute(delete(Comment).where(Comment.author_id == subject_id))
     await db.execute(delete(EventPost).where(EventPost.author_id == subject_id))
     await db.execute(delete(Unlock).where(Unlock.client_id == subject_id))
+    await db.execute(
+        delete(AnswerTranscript).where(
+            AnswerTranscript.question_id.in_(
+                select(Question.id).where(
+                    or_(Question.asker_id == subject_id, Question.counsellor_id == subject_id)
+                )
+            )
+        )
+    )
     await db.execute(
         delete(Question).where(or_(Question.asker_id == subject_id, Question.counsellor_id == subject_id))
     )

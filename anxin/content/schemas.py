@@ -165,6 +165,9 @@ class QuestionOut(BaseModel):
     answered_at: datetime | None
     answer: str | None = None
     answer_audio_url: str | None = None
+    # A recorded answer's transcript: "pending" until the worker wrote it, then "done" or "failed".
+    answer_transcript: str | None = None
+    answer_transcript_status: str | None = None
     entitled: bool = False
     show_resources: bool = False
 

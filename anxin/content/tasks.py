@@ -1,6 +1,6 @@
 """Content's subscribers, jobs and registrations (imported at start-up by ``modules.load_tasks``):
-reactions to commerce's payment events, the deadline of paid questions, the live-event channel and
-the data-rights handlers."""
+reactions to commerce's payment events, the deadline of paid questions, transcripts of recorded
+answers, the live-event channel and the data-rights handlers."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.commerce.orders import ORDER_PAID, ORDER_REFUNDED
-from anxin.content import buying, events, questions
+from anxin.content import buying, events, questions, transcripts
 from anxin.content import rights as content_rights
 from anxin.core import outbox, realtime
+from anxin.core.config import get_settings
 from anxin.privacy import rights
 
 CONTENT_TYPES = frozenset({"article", "course", "live_event", "question"})
@@ -39,6 +40,12 @@ async def expire_questions(db: AsyncSession, payload: outbox.Payload) -> None:
 @outbox.scheduled("content.fulfil_events", every=timedelta(minutes=15))
 async def fulfil_events(db: AsyncSession, payload: outbox.Payload) -> None:
     await events.fulfil_past_events(db)
+
+
+@outbox.job(transcripts.TRANSCRIBE_JOB, max_attempts=3)
+async def transcribe_answer(db: AsyncSession, payload: outbox.Payload) -> None:
+    """A recorded answer gets its transcript here, never on the request path."""
+    await transcripts.transcribe(db, get_settings().home, int(payload["question_id"]))
 
 
 realtime.channel_authorizers[events.CHANNEL_PREFIX] = events.may_subscribe
