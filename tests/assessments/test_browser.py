@@ -80,3 +80,32 @@ def test_item9_shows_the_crisis_box_at_once(browser: Browser, checkin_app: FastA
     finally:
         context.close()
     assert outside == []
+
+
+def test_a_spoken_note_is_recorded_in_the_browser_and_saved_with_the_entry(
+    browser: Browser, checkin_app: FastAPI, checkin_url: str
+) -> None:
+    """Chromium's fake microphone: record, stop, the recording sits in the file field, saving the
+    entry uploads it (diary-voice.js, no inline script)."""
+    context = signed_in(browser, checkin_url, client_token(checkin_app))
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"{checkin_url}/diary")
+        record = page.locator("#diary-record")
+        record.click()
+        expect(record).to_have_attribute("aria-pressed", "true")
+        page.wait_for_timeout(1500)
+        record.click()
+        expect(record).to_have_attribute("aria-pressed", "false")
+        page.wait_for_function("document.getElementById('diary-audio').files.length === 1")
+        assert page.evaluate("document.getElementById('diary-audio').files[0].size") > 0
+        page.locator("form", has=page.locator("#diary-audio")).locator('button[type="submit"]').click()
+        expect(page.locator(".alert-success")).to_be_visible()
+        spoken = page.locator(".diary-spoken").first
+        expect(spoken.locator("audio")).to_have_count(1)
+        expect(spoken.locator(".diary-transcript")).to_have_count(1)
+    finally:
+        context.close()
+    assert errors == []
