@@ -1,10 +1,11 @@
 """Spoken diary notes: the audio is checked and sealed on the request, transcribed by a worker job.
 
 The audio lives under ``$ANXIN_HOME/diary/<random name>``, sealed with the author's data key (bound to
-the author and the stored name). The job ``assessments.transcribe_diary`` decodes it, asks Whisper in
-the author's language, seals the transcript on the recording, screens it like a typed note
-(``hooks.text_written``, surface "diary") and emits ``assessments.diary_note_stored`` for the deep
-analysis, all in the job's transaction.
+the author and the stored name). The job ``assessments.transcribe_diary`` starts the transcription in
+the worker once it commits (as rooms does for voice messages, so no database lock is held while
+Whisper runs); one short transaction then seals the transcript on the recording, screens it like a
+typed note (``hooks.text_written``, surface "diary") and emits ``assessments.diary_note_stored`` for
+the deep analysis.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -36,7 +38,7 @@ from anxin.assessments.models import (
 )
 from anxin.assessments.service import DIARY_SURFACE, EVENT_DIARY_NOTE_STORED
 from anxin.core import clock, hooks, outbox
-from anxin.core.db import after_commit
+from anxin.core.db import Database, after_commit
 from anxin.privacy import crypto
 
 TRANSCRIBE_JOB = "assessments.transcribe_diary"
@@ -193,34 +195,35 @@ def _listen(data: bytes, language: str | None) -> Heard:
     return Heard(text, result.language, result.model, None)
 
 
-_slot: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+@dataclass(frozen=True)
+class Pending:
+    """What the worker needs before listening (read in a short transaction)."""
+
+    data: bytes
+    language: str | None
 
 
-def _listening_slot() -> asyncio.Semaphore:
-    """One recording at a time per process: each transcription already uses the speech threads."""
-    loop = asyncio.get_running_loop()
-    if loop not in _slot:
-        _slot.clear()
-        _slot[loop] = asyncio.Semaphore(1)
-    return _slot[loop]
-
-
-async def transcribe(db: AsyncSession, home: Path, recording_id: int) -> DiaryRecording | None:
-    """The job: transcribe one recording, seal the text, screen it, announce it (safe to run twice)."""
+async def prepare(db: AsyncSession, home: Path, recording_id: int) -> Pending | None:
     recording = await db.get(DiaryRecording, recording_id)
     if recording is None or recording.status != RECORDING_PENDING:
         return None
     path = storage_dir(home) / recording.storage_name
     if not path.exists():
-        recording.status, recording.error_code = RECORDING_FAILED, "audio_missing"
-        return recording
+        return None
     data = await crypto.unseal_bytes(
         db, path.read_bytes(), context=audio_context(recording.author_id, recording.storage_name)
     )
     author = await accounts.get_user(db, recording.author_id)
     language = re.split(r"[-_]", author.locale or "")[0].lower() or None  # "zh-CN" -> "zh"
-    async with _listening_slot():
-        heard = await asyncio.to_thread(_listen, data, language)
+    return Pending(data, language)
+
+
+async def store(db: AsyncSession, recording_id: int, heard: Heard) -> DiaryRecording | None:
+    """Seal the transcript, screen it like a typed note and announce it, in one transaction (safe
+    to run twice; a recording deleted meanwhile keeps nothing)."""
+    recording = await db.get(DiaryRecording, recording_id)
+    if recording is None or recording.status != RECORDING_PENDING:
+        return None
     recording.language, recording.model_version = heard.language, heard.model
     recording.transcribed_at = clock.utcnow()
     if heard.text is None:
@@ -235,6 +238,7 @@ async def transcribe(db: AsyncSession, home: Path, recording_id: int) -> DiaryRe
     )
     recording.status, recording.error_code = RECORDING_DONE, None
     await db.flush()
+    author = await accounts.get_user(db, recording.author_id)
     await hooks.text_written(
         db,
         hooks.TextWritten(
@@ -249,6 +253,98 @@ async def transcribe(db: AsyncSession, home: Path, recording_id: int) -> DiaryRe
         db, EVENT_DIARY_NOTE_STORED, {"entry_id": recording.entry_id, "author_id": recording.author_id}
     )
     return recording
+
+
+async def transcribe(database: Database, home: Path, recording_id: int) -> DiaryRecording | None:
+    """Read (short transaction), listen (no transaction: seconds of CPU in a thread, so no database
+    lock is held while Whisper runs), store (short transaction)."""
+    async with database.transaction(write=False) as db:
+        pending = await prepare(db, home, recording_id)
+    if pending is None:
+        return None
+    async with _listening_slot():
+        heard = await asyncio.to_thread(_listen, pending.data, pending.language)
+    async with database.transaction() as db:
+        return await store(db, recording_id, heard)
+
+
+# ---------------------------------------------------------------- running it in the worker
+
+_slot: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
+def _listening_slot() -> asyncio.Semaphore:
+    """One recording at a time per process: each transcription already uses the speech threads."""
+    loop = asyncio.get_running_loop()
+    if loop not in _slot:
+        _slot.clear()
+        _slot[loop] = asyncio.Semaphore(1)
+    return _slot[loop]
+
+
+_active: dict[tuple[str, int], asyncio.Task[None]] = {}
+_databases: dict[str, Database] = {}
+
+
+def _database_for(db: AsyncSession) -> Database:
+    """A Database on the same store as the job's session (one per process and URL)."""
+    from anxin.core.config import get_settings
+
+    url = db.get_bind().engine.url.render_as_string(hide_password=False)
+    if url not in _databases:
+        _databases[url] = Database(url, sqlite_busy_timeout_ms=get_settings().sqlite_busy_timeout_ms)
+    return _databases[url]
+
+
+def schedule(db: AsyncSession, home: Path, recording_id: int) -> None:
+    """Transcribe after the job's transaction commits, in this (worker) process. A lost run (the
+    process stopped) is picked up again by ``missed_recordings``."""
+    database = _database_for(db)
+    after_commit(db, lambda: _start(database, home, recording_id))
+
+
+def _start(database: Database, home: Path, recording_id: int) -> None:
+    key = (database.url, recording_id)
+    loop = asyncio.get_running_loop()
+    running = _active.get(key)
+    if running is not None and not running.done() and running.get_loop() is loop:
+        return
+    task = loop.create_task(_run(database, home, recording_id))
+    _active[key] = task
+    task.add_done_callback(lambda done: _active.pop(key) if _active.get(key) is done else None)
+
+
+async def _run(database: Database, home: Path, recording_id: int) -> None:
+    try:
+        await transcribe(database, home, recording_id)
+    except Exception as exc:  # the sweep tries again; only the type is logged (no personal data)
+        log.warning(
+            "diary transcription failed", extra={"recording_id": recording_id, "error": type(exc).__name__}
+        )
+
+
+async def settle() -> None:
+    """Wait for the transcriptions running in this process (tests, shutdown)."""
+    loop = asyncio.get_running_loop()
+    while mine := [task for task in _active.values() if task.get_loop() is loop and not task.done()]:
+        await asyncio.gather(*mine, return_exceptions=True)
+
+
+async def missed_recordings(db: AsyncSession, *, older_than: timedelta, limit: int = 20) -> list[int]:
+    """Recordings of the last day still pending, uploaded more than ``older_than`` ago."""
+    now = clock.utcnow()
+    rows = await db.scalars(
+        select(DiaryRecording.id)
+        .where(
+            DiaryRecording.status == RECORDING_PENDING,
+            DiaryRecording.created_at < now - older_than,
+            DiaryRecording.created_at > now - timedelta(days=1),
+        )
+        .order_by(DiaryRecording.id)
+        .limit(limit)
+    )
+    url = _database_for(db).url
+    return [recording_id for recording_id in rows if (url, recording_id) not in _active]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ of assessments' personal data."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.assessments import counselling, recordings
@@ -20,8 +22,16 @@ async def remind_assignment(db: AsyncSession, payload: outbox.Payload) -> None:
 
 @outbox.job(recordings.TRANSCRIBE_JOB, max_attempts=3)
 async def transcribe_diary_recording(db: AsyncSession, payload: outbox.Payload) -> None:
-    """A spoken diary note gets its transcript here, never on the request path."""
-    await recordings.transcribe(db, get_settings().home, int(payload["recording_id"]))
+    """A spoken diary note gets its transcript in the worker after this job commits (never on the
+    request path, and no transaction is open while Whisper runs)."""
+    recordings.schedule(db, get_settings().home, int(payload["recording_id"]))
+
+
+@outbox.scheduled("assessments.transcribe_missed", every=timedelta(minutes=5))
+async def transcribe_missed_recordings(db: AsyncSession, _payload: outbox.Payload) -> None:
+    """A worker that stopped mid-transcription leaves a spoken note pending: try again."""
+    for recording_id in await recordings.missed_recordings(db, older_than=timedelta(minutes=5)):
+        recordings.schedule(db, get_settings().home, recording_id)
 
 
 rights.register_personal_data(
