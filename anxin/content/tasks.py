@@ -44,8 +44,16 @@ async def fulfil_events(db: AsyncSession, payload: outbox.Payload) -> None:
 
 @outbox.job(transcripts.TRANSCRIBE_JOB, max_attempts=3)
 async def transcribe_answer(db: AsyncSession, payload: outbox.Payload) -> None:
-    """A recorded answer gets its transcript here, never on the request path."""
-    await transcripts.transcribe(db, get_settings().home, int(payload["question_id"]))
+    """A recorded answer gets its transcript in the worker after this job commits (never on the
+    request path, and no transaction is open while Whisper runs)."""
+    transcripts.schedule(db, get_settings().home, int(payload["question_id"]))
+
+
+@outbox.scheduled("content.transcribe_missed", every=timedelta(minutes=5))
+async def transcribe_missed_answers(db: AsyncSession, payload: outbox.Payload) -> None:
+    """A worker that stopped mid-transcription leaves a recorded answer without text: try again."""
+    for question_id in await transcripts.missed_answers(db, older_than=timedelta(minutes=5)):
+        transcripts.schedule(db, get_settings().home, question_id)
 
 
 realtime.channel_authorizers[events.CHANNEL_PREFIX] = events.may_subscribe

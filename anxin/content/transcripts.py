@@ -3,28 +3,35 @@
 
 The job reads the recording from content storage, transcribes it with ``mind.speech`` in the
 counsellor's language, seals the text with the counsellor's key (as the typed answer is) and passes
-it through ``hooks.text_written`` (surface "content_answer") in the job's transaction. Whoever may
+it through ``hooks.text_written`` (surface "content_answer") in one short transaction. As in rooms,
+Whisper runs after the job commits with no transaction open. Whoever may
 read the answer (``content.access``) sees the transcript under the audio.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.accounts import service as accounts
 from anxin.content.models import ANSWERED, TRANSCRIPT_DONE, TRANSCRIPT_FAILED, AnswerTranscript, Question
 from anxin.content.storage import storage_for
 from anxin.core import clock, hooks, outbox
+from anxin.core.db import Database, after_commit
 from anxin.privacy.crypto import seal, unseal, user_owner
 
 TRANSCRIBE_JOB = "content.transcribe_answer"
 SURFACE = "content_answer"
 TRANSCRIPT_CONTEXT = "content.answer.transcript"
+log = logging.getLogger("anxin.content")
 
 
 @dataclass(frozen=True)
@@ -54,18 +61,6 @@ def _listen(data: bytes, language: str | None) -> Heard:
     return Heard(text, result.language, result.model, None)
 
 
-_slot: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
-
-
-def _listening_slot() -> asyncio.Semaphore:
-    """One recording at a time per process: each transcription already uses the speech threads."""
-    loop = asyncio.get_running_loop()
-    if loop not in _slot:
-        _slot.clear()
-        _slot[loop] = asyncio.Semaphore(1)
-    return _slot[loop]
-
-
 async def queue(db: AsyncSession, question: Question) -> None:
     """Ask the worker to transcribe the question's recorded answer."""
     await outbox.enqueue(
@@ -73,8 +68,15 @@ async def queue(db: AsyncSession, question: Question) -> None:
     )
 
 
-async def transcribe(db: AsyncSession, home: Path, question_id: int) -> AnswerTranscript | None:
-    """The job: transcribe, seal, screen (safe to run twice: a question has one transcript)."""
+@dataclass(frozen=True)
+class Recording:
+    storage_key: str
+    data: bytes
+    language: str | None
+
+
+async def prepare(db: AsyncSession, home: Path, question_id: int) -> Recording | None:
+    """The recorded answer and its speaker's language, or None when there is nothing to do."""
     question = await db.get(Question, question_id)
     if question is None or question.status != ANSWERED or not question.answer_storage_key:
         return None
@@ -85,8 +87,16 @@ async def transcribe(db: AsyncSession, home: Path, question_id: int) -> AnswerTr
     data = await asyncio.to_thread(lambda: storage.read(key, 0, storage.size(key) - 1))
     speaker = await accounts.get_user(db, question.counsellor_id)
     language = re.split(r"[-_]", speaker.locale or "")[0].lower() or None  # "zh-CN" -> "zh"
-    async with _listening_slot():
-        heard = await asyncio.to_thread(_listen, data, language)
+    return Recording(key, data, language)
+
+
+async def store(db: AsyncSession, question_id: int, key: str, heard: Heard) -> AnswerTranscript | None:
+    """Seal and keep the transcript and screen it like a typed answer (safe to run twice)."""
+    question = await db.get(Question, question_id)
+    if question is None or question.answer_storage_key != key:
+        return None  # gone, or answered with another recording meanwhile
+    if await db.get(AnswerTranscript, question.id) is not None:
+        return None
     row = AnswerTranscript(
         question_id=question.id,
         counsellor_id=question.counsellor_id,
@@ -101,9 +111,14 @@ async def transcribe(db: AsyncSession, home: Path, question_id: int) -> AnswerTr
         row.text_sealed = await seal(
             db, user_owner(question.counsellor_id), heard.text, context=TRANSCRIPT_CONTEXT
         )
-    db.add(row)
-    await db.flush()
+    try:
+        async with db.begin_nested():
+            db.add(row)
+            await db.flush()
+    except IntegrityError:
+        return None
     if heard.text:
+        speaker = await accounts.get_user(db, question.counsellor_id)
         await hooks.text_written(
             db,
             hooks.TextWritten(
@@ -115,6 +130,100 @@ async def transcribe(db: AsyncSession, home: Path, question_id: int) -> AnswerTr
             ),
         )
     return row
+
+
+async def transcribe(database: Database, home: Path, question_id: int) -> AnswerTranscript | None:
+    """Read (short transaction), listen (no transaction open while Whisper runs), store (short)."""
+    async with database.transaction(write=False) as db:
+        recording = await prepare(db, home, question_id)
+    if recording is None:
+        return None
+    async with _listening_slot():
+        heard = await asyncio.to_thread(_listen, recording.data, recording.language)
+    async with database.transaction() as db:
+        return await store(db, question_id, recording.storage_key, heard)
+
+
+# ---------------------------------------------------------------- running it in the worker
+
+_slot: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
+def _listening_slot() -> asyncio.Semaphore:
+    """One recording at a time per process: each transcription already uses the speech threads."""
+    loop = asyncio.get_running_loop()
+    if loop not in _slot:
+        _slot.clear()
+        _slot[loop] = asyncio.Semaphore(1)
+    return _slot[loop]
+
+
+_active: dict[tuple[str, int], asyncio.Task[None]] = {}
+_databases: dict[str, Database] = {}
+
+
+def _database_for(db: AsyncSession) -> Database:
+    """A Database on the same store as the job's session (one per process and URL)."""
+    from anxin.core.config import get_settings
+
+    url = db.get_bind().engine.url.render_as_string(hide_password=False)
+    if url not in _databases:
+        _databases[url] = Database(url, sqlite_busy_timeout_ms=get_settings().sqlite_busy_timeout_ms)
+    return _databases[url]
+
+
+def schedule(db: AsyncSession, home: Path, question_id: int) -> None:
+    """Transcribe after the job's transaction commits, in this (worker) process; a lost run is
+    picked up again by ``missed_answers``."""
+    database = _database_for(db)
+    after_commit(db, lambda: _start(database, home, question_id))
+
+
+def _start(database: Database, home: Path, question_id: int) -> None:
+    key = (database.url, question_id)
+    loop = asyncio.get_running_loop()
+    running = _active.get(key)
+    if running is not None and not running.done() and running.get_loop() is loop:
+        return
+    task = loop.create_task(_run(database, home, question_id))
+    _active[key] = task
+    task.add_done_callback(lambda done: _active.pop(key) if _active.get(key) is done else None)
+
+
+async def _run(database: Database, home: Path, question_id: int) -> None:
+    try:
+        await transcribe(database, home, question_id)
+    except Exception as exc:  # the sweep tries again; only the type is logged (no personal data)
+        log.warning(
+            "answer transcription failed", extra={"question_id": question_id, "error": type(exc).__name__}
+        )
+
+
+async def settle() -> None:
+    """Wait for the transcriptions running in this process (tests, shutdown)."""
+    loop = asyncio.get_running_loop()
+    while mine := [task for task in _active.values() if task.get_loop() is loop and not task.done()]:
+        await asyncio.gather(*mine, return_exceptions=True)
+
+
+async def missed_answers(db: AsyncSession, *, older_than: timedelta, limit: int = 20) -> list[int]:
+    """Recorded answers of the last day without a transcript, answered more than ``older_than`` ago."""
+    now = clock.utcnow()
+    rows = await db.scalars(
+        select(Question.id)
+        .outerjoin(AnswerTranscript, AnswerTranscript.question_id == Question.id)
+        .where(
+            Question.status == ANSWERED,
+            Question.answer_storage_key.is_not(None),
+            AnswerTranscript.question_id.is_(None),
+            Question.answered_at < now - older_than,
+            Question.answered_at > now - timedelta(days=1),
+        )
+        .order_by(Question.id)
+        .limit(limit)
+    )
+    url = _database_for(db).url
+    return [question_id for question_id in rows if (url, question_id) not in _active]
 
 
 @dataclass(frozen=True)
