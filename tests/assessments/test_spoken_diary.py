@@ -217,3 +217,11 @@ async def test_bad_audio_is_refused_and_silence_is_a_failed_transcript(
     assert await recordings.transcribe(app.state.database, app.state.settings.home, row.id) is None  # done
     async with unit(app) as db:
         assert await recordings.missed_recordings(db, older_than=timedelta(0)) == []
+
+    # Erasure removes the recordings and, after commit, their audio files.
+    assert len(list((app.state.settings.home / "diary").iterdir())) == 1
+    async with unit(app, write=True) as db:
+        await assessment_rights.erase_assessments(db, me.id)
+    assert list((app.state.settings.home / "diary").iterdir()) == []
+    async with unit(app) as db:
+        assert list(await db.scalars(select(DiaryRecording))) == []
