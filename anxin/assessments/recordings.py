@@ -209,7 +209,7 @@ async def prepare(db: AsyncSession, home: Path, recording_id: int) -> Pending | 
         return None
     path = storage_dir(home) / recording.storage_name
     if not path.exists():
-        return None
+        return Pending(b"", None)  # the file is gone (a restored backup without files): say so
     data = await crypto.unseal_bytes(
         db, path.read_bytes(), context=audio_context(recording.author_id, recording.storage_name)
     )
@@ -262,8 +262,11 @@ async def transcribe(database: Database, home: Path, recording_id: int) -> Diary
         pending = await prepare(db, home, recording_id)
     if pending is None:
         return None
-    async with _listening_slot():
-        heard = await asyncio.to_thread(_listen, pending.data, pending.language)
+    if not pending.data:
+        heard = Heard(None, None, None, "audio_missing")
+    else:
+        async with _listening_slot():
+            heard = await asyncio.to_thread(_listen, pending.data, pending.language)
     async with database.transaction() as db:
         return await store(db, recording_id, heard)
 

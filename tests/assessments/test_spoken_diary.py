@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from anxin.assessments import recordings
+from anxin.assessments import recordings, service
 from anxin.assessments import rights as assessment_rights
 from anxin.assessments.models import DiaryRecording
 from anxin.core import clock, hooks
@@ -217,6 +217,24 @@ async def test_bad_audio_is_refused_and_silence_is_a_failed_transcript(
     assert await recordings.transcribe(app.state.database, app.state.settings.home, row.id) is None  # done
     async with unit(app) as db:
         assert await recordings.missed_recordings(db, older_than=timedelta(0)) == []
+
+    # A recording whose file is gone ends as failed rather than pending for ever.
+    async with unit(app, write=True) as db:
+        yesterday = await service.save_diary(db, me.id, day=clock.utcnow().date() - timedelta(days=1), mood=5)
+        lost = DiaryRecording(
+            entry_id=yesterday.entry.id,
+            author_id=me.id,
+            media_type="audio/webm",
+            size_bytes=10,
+            storage_name="0" * 32,
+            status="pending",
+            created_at=clock.utcnow(),
+        )
+        db.add(lost)
+        await db.flush()
+        lost_id = lost.id
+    done = await recordings.transcribe(app.state.database, app.state.settings.home, lost_id)
+    assert done is not None and done.status == "failed" and done.error_code == "audio_missing"
 
     # Erasure removes the recordings and, after commit, their audio files.
     assert len(list((app.state.settings.home / "diary").iterdir())) == 1
