@@ -24,17 +24,19 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def _dump_asyncio_tasks(_signum: int, _frame: object) -> None:
-    """`kill -USR1 <pytest pid>` prints every asyncio task's stack: what a hung test waits on."""
+    """`kill -USR1 <pytest pid>` writes every asyncio task's stack (what a hung test waits on) to
+    $TMPDIR/anxin-test-tasks.txt: pytest captures stderr while a test runs."""
     import asyncio
-    import sys
+    import tempfile
 
-    try:
-        tasks = asyncio.all_tasks(asyncio.get_running_loop())
-    except RuntimeError:
-        print("no running event loop", file=sys.stderr)
-        return
-    for task in tasks:
-        task.print_stack(file=sys.stderr)
+    with open(Path(tempfile.gettempdir()) / "anxin-test-tasks.txt", "a", encoding="utf-8") as out:
+        try:
+            tasks = asyncio.all_tasks(asyncio.get_running_loop())
+        except RuntimeError:
+            out.write("no running event loop\n")
+            return
+        for task in tasks:
+            task.print_stack(file=out)
 
 
 signal.signal(signal.SIGUSR1, _dump_asyncio_tasks)

@@ -142,7 +142,12 @@ async def on_order_paid(db: AsyncSession, order_id: int) -> None:
     through the generic checkout, which checks no seats) is refunded in full: nothing is kept that
     was not sold through the entitlement rules."""
     order = await db.get(Order, order_id)
-    if order is None or order.item_type not in CONTENT_ITEM_TYPES:
+    if order is None or order.item_type not in CONTENT_ITEM_TYPES or order.item_id is None:
+        return
+    # Only the library's own catalog items: other sellers' articles and courses in the catalog
+    # are not content's to refund.
+    ours = await db.scalar(select(ContentItem.id).where(ContentItem.catalog_item_id == order.item_id))
+    if ours is None:
         return
     known = await db.scalar(select(Purchase.id).where(Purchase.order_id == order.id))
     if known is not None:

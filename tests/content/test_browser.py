@@ -154,7 +154,7 @@ def test_author_publishes_client_buys_listens_and_resumes(
         page = client.new_page()
         page.on("request", lambda r: None if r.url.startswith(library_url) else outside.append(r.url))
         page.goto(f"{library_url}/library?language=en")
-        page.locator(f'a[href="/library/{course_id}"]').click()
+        page.locator("#library-items").locator(f'a[href="/library/{course_id}"]').click()
         expect(page.locator("#lessons a")).to_have_count(0)  # not playable before buying
         page.click("#buy-button")
         expect(page).to_have_url(re.compile(rf"/library/{course_id}\?bought=1$"))
