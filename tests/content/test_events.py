@@ -206,7 +206,9 @@ async def test_events_that_took_place_become_earnings(
         assert await events.fulfil_past_events(db) == 0
     await move_clock(app, clock.utcnow() + timedelta(days=2, hours=4), attendee)
     async with database.transaction() as db:
-        assert await events.fulfil_past_events(db) == 1
+        # The app's own scheduled job (content.fulfil_events) may get there first: once in all.
+        assert await events.fulfil_past_events(db) in (0, 1)
+    await app.state.relay.drain()
     async with database.transaction() as db:
         assert await events.fulfil_past_events(db) == 0
-    assert await account_sum(app, pending) == PRICE * 7 // 10
+    assert await account_sum(app, pending) == PRICE * 7 // 10  # exactly one share, not two
