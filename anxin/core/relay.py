@@ -169,8 +169,11 @@ class OutboxRelay:
                 raise
             except Exception:
                 log.exception("outbox relay sweep failed; retrying")
+            # asyncio.timeout, not wait_for: on Python 3.11 a wait_for cancelled at the moment its
+            # inner task is woken can leave stop() waiting for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def dispatch_due(self) -> int:
