@@ -23,7 +23,7 @@ from anxin.accounts.rendering import render
 from anxin.appointments import booking, care, complaints, lifecycle, reviews, terms, views
 from anxin.commerce.payments import registry
 from anxin.commerce.refunds import policy
-from anxin.core import clock
+from anxin.core import clock, hooks
 from anxin.core.deps import DbSession
 from anxin.core.errors import AppError, NotFound, ValidationFailed
 from anxin.core.i18n import gettext
@@ -150,6 +150,9 @@ async def profile(counsellor_id: RowId, request: Request, db: DbSession, actor: 
         "prices": [(m, gettext(locale, vocab.MODALITIES[m]), price.format()) for m, price in prices.items()],
         "rating": rating,
         "reviews": await reviews.public_reviews(db, counsellor_id, limit=10),
+        "recommendations": await hooks.page_slot.fill(
+            db, "recommendations", "profile", actor, locale, counsellor_id
+        ),
     }
     return _page(request, "appointments/profile.html", context)
 
@@ -355,6 +358,11 @@ async def my_sessions(request: Request, db: DbSession, actor: CurrentActor) -> R
             "complained": request.query_params.get("complained") == "1",
             "complaints": await complaints.mine(db, actor.user),
             "care": await _care_rows(db, actor.user, locale),
+            "recommendations": await hooks.page_slot.fill(
+                db, "recommendations", "after_session", actor, locale
+            )
+            if any(item["status"] == "completed" for item in items)
+            else [],
         },
     )
 

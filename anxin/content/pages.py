@@ -25,6 +25,7 @@ from anxin.content.errors import NotEntitled
 from anxin.content.models import COURSE, LIVE_EVENT, Answerer, ContentItem
 from anxin.content.routes import read_upload, record_reading
 from anxin.content.schemas import BuyIn, ItemIn, QuestionIn
+from anxin.core import hooks
 from anxin.core.deps import DbSession
 from anxin.core.errors import AppError, NotFound, ValidationFailed
 from anxin.core.i18n import gettext
@@ -113,10 +114,12 @@ async def library_page(
         }
         for item in shelf.items
     ]
+    found = await hooks.page_slot.fill(db, "recommendations", "library", actor, _locale(request))
     return _page(
         request,
         "content/library.html",
-        {"rows": rows, "topic": topic, "sort": sort, "language": language, "author": author},
+        {"rows": rows, "topic": topic, "sort": sort, "language": language, "author": author}
+        | {"recommendations": found},
     )
 
 

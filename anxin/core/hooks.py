@@ -2,14 +2,15 @@
 
 A module on the left of the import chain calls a hook point; modules on the right register
 handlers at start-up. Handlers run inside the caller's transaction, so what they write (e.g. a risk
-flag for a message) commits or rolls back with it.
+flag for a message) commits or rolls back with it. ``page_slot`` is the same idea for pages: a page
+on the left asks for fragments that modules on the right provide (e.g. recommendations).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -95,3 +96,90 @@ class RiskIndicated:
 
 
 risk_indicated: HookPoint[RiskIndicated] = HookPoint("risk_indicated")
+
+
+@dataclass(frozen=True, slots=True)
+class PageSlot:
+    """A place on a page of a module on the left where modules on the right may add a fragment
+    (e.g. "recommendations" on the library); ``context`` says which page, ``subject_id`` what it is
+    about (the counsellor whose profile it is)."""
+
+    name: str
+    context: str
+    viewer_id: int | None  # None: a visitor who is not signed in
+    viewer_role: str | None
+    locale: str
+    subject_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """A template for the page to include in the slot, with its values: providers hand over data,
+    not HTML, so they need no renderer and the page escapes everything as usual."""
+
+    template: str
+    values: dict[str, Any]
+
+
+class Viewer(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+FragmentProvider = Callable[[AsyncSession, PageSlot], Awaitable[Fragment | None]]
+
+
+class PageSlotPoint:
+    """Providers ``provider(db, slot) -> Fragment | None`` run in registration order, in the page's
+    transaction; the page includes the fragments it gets (``{% include fragment.template %}``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._providers: list[FragmentProvider] = []
+
+    def register(self, provider: FragmentProvider) -> FragmentProvider:
+        if provider not in self._providers:
+            self._providers.append(provider)
+        return provider
+
+    def unregister(self, provider: FragmentProvider) -> None:
+        if provider in self._providers:
+            self._providers.remove(provider)
+
+    @property
+    def providers(self) -> tuple[FragmentProvider, ...]:
+        return tuple(self._providers)
+
+    async def __call__(self, db: AsyncSession, slot: PageSlot) -> list[Fragment]:
+        fragments: list[Fragment] = []
+        for provider in self._providers:
+            fragment = await provider(db, slot)
+            if fragment is not None:
+                fragments.append(fragment)
+        return fragments
+
+    async def fill(
+        self,
+        db: AsyncSession,
+        name: str,
+        context: str,
+        viewer: Viewer | None,
+        locale: str,
+        subject_id: int | None = None,
+    ) -> list[Fragment]:
+        """The fragments for slot ``name`` on page ``context``, for ``viewer`` (an actor or None)."""
+        slot = PageSlot(
+            name,
+            context,
+            viewer.id if viewer is not None else None,
+            viewer.role if viewer is not None else None,
+            locale,
+            subject_id,
+        )
+        return await self(db, slot)
+
+
+page_slot: PageSlotPoint = PageSlotPoint("page_slot")

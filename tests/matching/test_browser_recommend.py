@@ -1,5 +1,6 @@
 """In real Chromium: a client who bought an article sees, on the library page, a similar article
-recommended with its reason line; the slot stays hidden for a visitor who is not signed in."""
+recommended with its reason line, also with JavaScript turned off (the server renders it); there is
+no such section for a visitor who is not signed in."""
 
 from __future__ import annotations
 
@@ -104,6 +105,16 @@ def test_a_buyer_sees_a_recommendation_with_its_reason(
         first.locator("a").click()
         expect(page).to_have_url(f"{shelf_url}/library/{similar}")
         assert outside == []
+
+        no_script = browser.new_context(locale="en", java_script_enabled=False)
+        no_script.add_cookies(reader.cookies())
+        try:
+            plain = no_script.new_page()
+            plain.goto(f"{shelf_url}/library?language=en")
+            item = plain.locator(f'section[data-recommendations="library"] li[data-recommended="{similar}"]')
+            expect(item.locator("[data-reason]")).to_have_text("Because you read “Breathing through a hard day”")
+        finally:
+            no_script.close()
 
         anonymous = visitor.new_page()
         asked: list[str] = []

@@ -1,5 +1,6 @@
-"""The "Recommended for you" slots on the library and profile pages (filled in the browser from the
-recommendations API), a profile's own counsellor first, and no slot in a care room."""
+"""The "Recommended for you" sections on the library and profile pages (rendered by the server through
+``hooks.page_slot``, with each item's reason line), a profile's own counsellor first, and none in a
+care room."""
 
 from __future__ import annotations
 
@@ -31,29 +32,37 @@ def commerce_ready(settings: Settings) -> Iterator[None]:
     registry.reset()
 
 
-async def test_library_and_profile_carry_the_slot_and_the_script(
+async def test_library_and_profile_render_recommendations_with_their_reason(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     admin = await person(app, "admin")
     counsellor = await verified_counsellor(app, admin)
+    item = await published(client, counsellor, title="Sleeping again after a loss", topic="sleep")
     reader = await person(app)
     english = {"Cookie": "anxin_lang=en"}
 
     library = await client.get("/library", headers={**reader.headers, **english})
     assert library.status_code == 200
-    assert f'{SLOT}"library"' in library.text and 'data-signed-in="1"' in library.text
-    assert "/static/js/recommendations.js" in library.text and "Recommended for you" in library.text
-    # Not signed in: the slot is there but the script leaves it hidden and asks nothing.
+    # In the HTML itself (no script needed): the section, the item's link and its reason line.
+    section = library.text.split(f'{SLOT}"library" data-rendered="1"')[1].split("</section>")[0]
+    assert "Recommended for you" in section
+    assert f'data-recommended="{item["id"]}"' in section and f'href="/library/{item["id"]}"' in section
+    assert "Sleeping again after a loss" in section and "Popular with readers" in section
+    assert "/static/js/recommendations.js" not in library.text
+    # Not signed in, or not a client: nothing is recommended and nothing is asked for.
     anonymous = await client.get("/library", headers=english)
-    assert f'{SLOT}"library"' in anonymous.text and "data-signed-in" not in anonymous.text
+    assert SLOT not in anonymous.text and "recommendations.js" not in anonymous.text
+    own = await client.get("/library", headers={**counsellor.headers, **english})
+    assert SLOT not in own.text
 
     profile = await client.get(f"/counselors/{counsellor.id}", headers={**reader.headers, **english})
     assert profile.status_code == 200
-    assert f'{SLOT}"profile" data-counsellor="{counsellor.id}"' in profile.text
+    section = profile.text.split(f'{SLOT}"profile" data-rendered="1"')[1].split("</section>")[0]
+    assert f'data-recommended="{item["id"]}"' in section and "Written by this counsellor" in section
     chinese = await client.get(
         f"/counselors/{counsellor.id}", headers={**reader.headers, "Cookie": "anxin_lang=zh-CN"}
     )
-    assert "为你推荐" in chinese.text
+    assert "为你推荐" in chinese.text and "这位咨询师的作品" in chinese.text
 
 
 async def test_a_profile_puts_that_counsellors_items_first(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -78,6 +87,12 @@ async def test_a_profile_puts_that_counsellors_items_first(app: FastAPI, client:
 
 async def test_a_care_room_has_no_recommendation_slot(app: FastAPI, client: httpx.AsyncClient) -> None:
     pair = await make_pair(app.state.database)
+    admin = await person(app, "admin")
+    author = await verified_counsellor(app, admin)
+    await published(client, author, title="Calm mornings", topic="anxiety")
+    library = await client.get("/library", headers=pair.client.headers)
+    assert SLOT in library.text  # the same client is recommended something elsewhere...
     room = await client.get(f"/rooms/{pair.room_id}", headers=pair.client.headers)
     assert room.status_code == 200
-    assert SLOT not in room.text and "recommendations.js" not in room.text
+    assert SLOT not in room.text and "recommendations.js" not in room.text  # ...but never in a room
+    assert "Calm mornings" not in room.text

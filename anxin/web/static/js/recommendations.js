@@ -1,5 +1,6 @@
 // Fills the "Recommended for you" sections (data-recommendations="<context>") for a signed-in
-// client; a section stays hidden when the reader is not signed in or nothing is recommended.
+// client on a page whose server did not render them already (data-rendered); a section stays
+// hidden when the reader is not signed in or nothing is recommended.
 (function () {
   "use strict";
 
@@ -21,7 +22,7 @@
   }
 
   async function fill(section) {
-    if (!section.dataset.signedIn) return;
+    if (section.dataset.rendered || !section.dataset.signedIn) return;
     const params = new URLSearchParams({ context: section.dataset.recommendations });
     if (section.dataset.counsellor) params.set("counsellor_id", section.dataset.counsellor);
     let items = [];
