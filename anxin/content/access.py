@@ -8,7 +8,7 @@ in the same transaction as the money, so access ends at once, with no job to wai
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.accounts.models import ROLE_ADMIN, User
@@ -25,14 +25,28 @@ def is_staff_for(user: User | None, item: ContentItem) -> bool:
     return user is not None and (user.id == item.author_id or user.role == ROLE_ADMIN)
 
 
-async def holds_purchase(db: AsyncSession, user_id: int, content_id: int) -> bool:
-    found = await db.scalar(
-        select(Purchase.id)
-        .join(Order, Order.id == Purchase.order_id)
-        .where(Purchase.client_id == user_id, Purchase.content_id == content_id, Order.status.in_(ENTITLING))
-        .limit(1)
+# Built once: the item page and the audio endpoint ask these on every request, and building a
+# statement costs more CPU than PostgreSQL spends answering it.
+_ENTITLING_ORDER = (
+    select(Order.id, Order.consumed_bp)
+    .join(Purchase, Purchase.order_id == Order.id)
+    .where(
+        Purchase.client_id == bindparam("user_id"),
+        Purchase.content_id == bindparam("content_id"),
+        Order.status.in_(ENTITLING),
     )
-    return found is not None
+    .limit(1)
+)
+
+
+async def entitling_order(db: AsyncSession, user_id: int, content_id: int) -> tuple[int, int] | None:
+    """(order id, consumed share in basis points) of the buyer's paid order for the item, if any."""
+    row = (await db.execute(_ENTITLING_ORDER, {"user_id": user_id, "content_id": content_id})).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def holds_purchase(db: AsyncSession, user_id: int, content_id: int) -> bool:
+    return await entitling_order(db, user_id, content_id) is not None
 
 
 async def can_read(db: AsyncSession, user: User | None, item: ContentItem) -> bool:
@@ -79,25 +93,30 @@ async def can_play(db: AsyncSession, user: User | None, lesson: Lesson, course: 
     return await can_read(db, user, course)
 
 
+_PLAYABLE_MEDIA = (
+    select(
+        Lesson,
+        ContentItem.status,
+        ContentItem.author_id,
+        ContentItem.amount,
+        User.role,
+        select(Purchase.id)
+        .join(Order, Order.id == Purchase.order_id)
+        .where(Purchase.client_id == bindparam("listener_id"), Purchase.content_id == Lesson.course_id)
+        .where(Order.status.in_(ENTITLING))
+        .exists(),
+    )
+    .join(ContentItem, ContentItem.id == Lesson.course_id)
+    .outerjoin(User, User.id == bindparam("listener_id"))
+    .where(Lesson.id == bindparam("lesson_id"))
+)
+
+
 async def playable_media(db: AsyncSession, listener_id: int, lesson_id: int) -> Lesson:
     """The audio endpoint's form of :func:`access_lesson` + :func:`can_play`, in one round trip
     (the listener comes from the signed link; 0 = signed out). Same rules; the entitlement matrix
     test runs both paths."""
-    bought = (
-        select(Purchase.id)
-        .join(Order, Order.id == Purchase.order_id)
-        .where(Purchase.client_id == listener_id, Purchase.content_id == Lesson.course_id)
-        .where(Order.status.in_(ENTITLING))
-        .exists()
-    )
-    row = (
-        await db.execute(
-            select(Lesson, ContentItem.status, ContentItem.author_id, ContentItem.amount, User.role, bought)
-            .join(ContentItem, ContentItem.id == Lesson.course_id)
-            .outerjoin(User, User.id == listener_id)
-            .where(Lesson.id == lesson_id)
-        )
-    ).first()
+    row = (await db.execute(_PLAYABLE_MEDIA, {"listener_id": listener_id, "lesson_id": lesson_id})).first()
     if row is None:
         raise LessonNotFound()
     lesson, status, author_id, amount, role, has_bought = row

@@ -23,7 +23,7 @@ from anxin.commerce.models import Order
 from anxin.commerce.refunds import service as refunds
 from anxin.content import access
 from anxin.content.errors import AlreadyOwned, ContentNotFound, NotForSale, SoldOut
-from anxin.content.models import LIVE_EVENT, PUBLISHED, ContentItem, Purchase
+from anxin.content.models import ARTICLE, LIVE_EVENT, PUBLISHED, ContentItem, Purchase
 from anxin.content.schemas import BuyIn, PurchaseOut
 from anxin.core import clock
 from anxin.core.errors import Forbidden
@@ -32,6 +32,7 @@ from anxin.counselors import service as counselors
 from anxin.counselors.errors import CounselorNotFound
 
 CONTENT_ITEM_TYPES = frozenset({"article", "course", "live_event"})
+FULLY_USED = 10_000  # basis points: an opened article counts as used in full
 LIVE = (orders.CREATED, orders.PAID, orders.FULFILLED)
 
 
@@ -182,20 +183,25 @@ async def on_order_refunded(db: AsyncSession, order_id: int) -> None:
 
 async def unread_order(db: AsyncSession, user: User | None, item: ContentItem) -> int | None:
     """The buyer's order for an article whose paid part they have not opened yet (else ``None``)."""
-    if user is None or item.kind != "article":
+    if user is None or item.kind != ARTICLE:
         return None
-    return await db.scalar(
-        select(Order.id)
-        .join(Purchase, Purchase.order_id == Order.id)
-        .where(
-            Purchase.client_id == user.id,
-            Purchase.content_id == item.id,
-            Order.status.in_(access.ENTITLING),
-            Order.consumed_bp < 10_000,
-        )
-    )
+    found = await access.entitling_order(db, user.id, item.id)
+    return found[0] if found is not None and found[1] < FULLY_USED else None
+
+
+async def read_state(db: AsyncSession, user: User | None, item: ContentItem) -> tuple[bool, int | None]:
+    """:func:`access.can_read`, and :func:`unread_order` when it is entitled: one query where the
+    reader is a buyer (the item page asks both on every view)."""
+    if user is None or access.is_staff_for(user, item) or (item.amount == 0 and item.status == PUBLISHED):
+        entitled = await access.can_read(db, user, item)
+        return entitled, await unread_order(db, user, item) if entitled else None
+    found = await access.entitling_order(db, user.id, item.id)
+    if found is None:
+        return False, None
+    order_id, consumed = found
+    return True, order_id if item.kind == ARTICLE and consumed < FULLY_USED else None
 
 
 async def mark_read(db: AsyncSession, order_id: int) -> None:
     """The buyer opened the article's paid part: it counts as used in full (refund policy)."""
-    await orders.record_consumption(db, order_id, 10_000)
+    await orders.record_consumption(db, order_id, FULLY_USED)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from anxin.accounts.models import User
 from anxin.content import access
 from anxin.content.errors import NotEntitled
-from anxin.content.models import Comment
+from anxin.content.models import Comment, ContentItem
 from anxin.content.schemas import CommentOut
 from anxin.core import clock, hooks
 
@@ -48,6 +48,34 @@ async def comments_of(db: AsyncSession, user: User | None, content_id: int) -> l
         CommentOut(id=r.id, author_id=r.author_id, rating=r.rating, text=r.text, created_at=r.created_at)
         for r in rows.all()
     ]
+
+
+async def comments_and_rating(
+    db: AsyncSession, item: ContentItem
+) -> tuple[list[CommentOut], float | None, int]:
+    """:func:`comments_of` and :func:`rating_of` of an item the reader may see, in one query (the
+    item page shows both on every view): the average and count run over all its comments, the list
+    is the newest 100."""
+    rows = (
+        await db.execute(
+            select(
+                Comment,
+                func.avg(Comment.rating).over().label("average"),
+                func.count(Comment.rating).over().label("ratings"),
+            )
+            .where(Comment.content_id == item.id)
+            .order_by(Comment.id.desc())
+            .limit(100)
+        )
+    ).all()
+    if not rows:
+        return [], None, 0
+    average, ratings = rows[0][1], int(rows[0][2])
+    comments = [
+        CommentOut(id=r.id, author_id=r.author_id, rating=r.rating, text=r.text, created_at=r.created_at)
+        for r, _, _ in rows
+    ]
+    return comments, float(average) if average is not None else None, ratings
 
 
 async def rating_of(db: AsyncSession, content_id: int) -> tuple[float | None, int]:

@@ -148,13 +148,13 @@ async def _item_page(
 ) -> Response:
     user = _user(actor)
     item = await access.access_item(db, user, content_id)
-    out = await views.item_out(db, user, item)
-    await record_reading(request, db, user, item, out.entitled and error is None)
+    out, unread_order = await views.item_read(db, user, item)
+    await record_reading(request, db, unread_order if error is None else None)
     lesson_rows = []
     if item.kind == COURSE:
         lesson_rows = await views.lessons_out(db, user, item, await service.lessons_of(db, item.id))
     names = await counselors.names_of(db, [item.author_id])
-    rating, ratings = await comments.rating_of(db, item.id)
+    item_comments, rating, ratings = await comments.comments_and_rating(db, item)
     return _page(
         request,
         "content/item.html",
@@ -164,7 +164,7 @@ async def _item_page(
             "price": _price(item),
             "author": _author_name(names, item.author_id, _language(request)),
             "lessons": lesson_rows,
-            "comments": await comments.comments_of(db, user, item.id),
+            "comments": item_comments,
             "rating": rating,
             "ratings": ratings,
             "is_client": actor is not None and actor.role == "client",

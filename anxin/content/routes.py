@@ -19,7 +19,6 @@ from anxin.commerce.idempotency import REPLAYED_HEADER, StoredResponse
 from anxin.content import access as content_access
 from anxin.content import buying, comments, events, lessons, media, questions, reports, service, views
 from anxin.content.errors import LessonNotFound, NotEntitled, RangeNotSatisfiable, UploadTooLarge
-from anxin.content.models import ContentItem
 from anxin.content.schemas import (
     AnswerIn,
     BuyIn,
@@ -132,19 +131,15 @@ async def suspend(content_id: RowId, actor: AdminActor, db: DbSession) -> ItemOu
 @router.get("/items/{content_id}", response_model=ItemOut, responses=ERRORS, summary="One item")
 async def one(content_id: RowId, request: Request, actor: CurrentActor, db: DbSession) -> ItemOut:
     item = await content_access.access_item(db, _user(actor), content_id)
-    out = await views.item_out(db, _user(actor), item)
-    await record_reading(request, db, _user(actor), item, out.entitled)
+    out, unread_order = await views.item_read(db, _user(actor), item)
+    await record_reading(request, db, unread_order)
     return out
 
 
-async def record_reading(
-    request: Request, db: AsyncSession, user: User | None, item: ContentItem, shown: bool
-) -> None:
-    """The paid text was just sent to its buyer for the first time: tell commerce (refund policy).
-    A read-only request records it in a short unit of work of its own, as a session touch does."""
-    if not shown:
-        return
-    order_id = await buying.unread_order(db, user, item)
+async def record_reading(request: Request, db: AsyncSession, order_id: int | None) -> None:
+    """The paid text of order ``order_id`` was just sent to its buyer for the first time: tell
+    commerce (refund policy). A read-only request records it in a short unit of work of its own,
+    as a session touch does."""
     if order_id is None:
         return
     if request.method not in ("GET", "HEAD"):

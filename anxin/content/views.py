@@ -5,13 +5,23 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.accounts.models import User
-from anxin.content import access, lessons, markdown, media
+from anxin.content import access, buying, lessons, markdown, media
 from anxin.content.models import ContentItem, Lesson
 from anxin.content.schemas import ItemOut, LessonOut
 
 
 async def item_out(db: AsyncSession, user: User | None, item: ContentItem) -> ItemOut:
-    entitled = await access.can_read(db, user, item)
+    return _item_out(item, await access.can_read(db, user, item))
+
+
+async def item_read(db: AsyncSession, user: User | None, item: ContentItem) -> tuple[ItemOut, int | None]:
+    """The item as ``user`` may see it, and the order to mark read if this view opens an article's
+    paid part for its buyer the first time (see :func:`anxin.content.buying.read_state`)."""
+    entitled, unread_order = await buying.read_state(db, user, item)
+    return _item_out(item, entitled), unread_order
+
+
+def _item_out(item: ContentItem, entitled: bool) -> ItemOut:
     return ItemOut.of(
         item,
         preview_html=markdown.to_html(item.preview_md),
