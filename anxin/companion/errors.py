@@ -53,3 +53,8 @@ class CorrectionNotAllowed(NotFound):
 class MoodNeeded(ValidationFailed):
     code = "mood_needed"
     default_message = "Please choose how your mood is today (1 to 10) for the diary."
+
+
+class LabelsNotFound(NotFound):
+    code = "ai_labels_not_found"
+    default_message = "We could not find this client among yours."

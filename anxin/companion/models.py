@@ -89,6 +89,7 @@ class LabelCorrection(Base):
 
     The de-identified text is kept (sealed with the writer's key) only when the writer consented
     to de-identified model training; consent is checked again whenever training data is exported.
+    The counsellor's optional note is theirs (sealed with their key) and never leaves for training.
     """
 
     __tablename__ = "ai_label_corrections"
@@ -103,4 +104,7 @@ class LabelCorrection(Base):
     corrected_label: Mapped[str] = mapped_column(String(32))
     text_sealed: Mapped[bytes | None] = mapped_column(Encrypted())
     language: Mapped[str | None] = mapped_column(String(8))
+    # The counsellor's optional note, sealed with the counsellor's own key (like session notes);
+    # never training data.
+    note_sealed: Mapped[bytes | None] = mapped_column(Encrypted())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from anxin.accounts.deps import CurrentActor, csrf_protect
-from anxin.accounts.models import ROLE_ADMIN, ROLE_CLIENT
+from anxin.accounts import service as accounts
+from anxin.accounts.deps import Actor, CurrentActor, csrf_protect
+from anxin.accounts.models import ROLE_ADMIN, ROLE_CLIENT, ROLE_COUNSELLOR
 from anxin.accounts.pages import page, sign_in_first
 from anxin.companion import diary, feedback, service
 from anxin.companion import help as help_assistant
 from anxin.companion.content import lang_of, load
+from anxin.companion.errors import LabelsNotFound
 from anxin.companion.settings import companion_settings
 from anxin.core.deps import DbSession
 from anxin.core.errors import AppError, NotFound
@@ -186,6 +188,122 @@ async def correct_flag(
         return sign_in_first(request)
     await feedback.correct(db, actor.user, surface="companion", ref=message_id, task="risk", label=label)
     return RedirectResponse(f"/companion/clients/{client_id}?corrected=1", status_code=303)
+
+
+async def _names(db: DbSession, user_ids: list[int]) -> dict[int, str]:
+    return {user_id: (await accounts.get_user(db, user_id)).nickname or "" for user_id in user_ids}
+
+
+async def _labels_page(
+    request: Request,
+    db: DbSession,
+    actor: Actor,
+    client_id: int | None,
+    *,
+    error: AppError | None = None,
+    field: str = "form",
+) -> Response:
+    items = await feedback.labelled_items(db, actor.user, client_id)
+    clients = await feedback.counsellor_clients(db, actor.user)
+    context = {
+        "items": items,
+        "clients": await _names(db, clients),
+        "client_id": client_id,
+        "emotions": [(key, feedback.EMOTION_LABELS[key]) for key in feedback.EMOTIONS],
+        "emotion_names": feedback.EMOTION_LABELS,
+        "corrected": request.query_params.get("corrected") == "1",
+        "max_note": feedback.MAX_NOTE_CHARS,
+    }
+    return page(request, "companion/labels.html", context, error=error, field=field)
+
+
+@router.get("/counsellor/ai-labels", response_class=HTMLResponse)
+async def labels_page(
+    request: Request,
+    db: AuditedDb,
+    actor: CurrentActor,
+    client: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+) -> Response:
+    """A counsellor's own clients' texts with their AI labels (risk flags, emotions), to correct."""
+    if actor is None:
+        return sign_in_first(request)
+    if actor.role != ROLE_COUNSELLOR:
+        raise NotFound()
+    try:
+        return await _labels_page(request, db, actor, client or None)
+    except LabelsNotFound as error:
+        # Another counsellor's client: the same page with nothing of theirs, answered 404.
+        return await _labels_page(request, db, actor, None, error=error)
+
+
+@router.post("/counsellor/ai-labels/corrections", response_class=HTMLResponse)
+async def correct_label(
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    surface: Annotated[str, Form(max_length=32)] = "",
+    ref: Annotated[str, Form(max_length=64)] = "",
+    correction: Annotated[str, Form(max_length=64)] = "",
+    original_risk: Annotated[str, Form(max_length=32)] = "",
+    original_emotion: Annotated[str, Form(max_length=32)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+    client: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    if actor.role != ROLE_COUNSELLOR:
+        raise NotFound()
+    client_id = int(client) if client.isdigit() else None
+    task, _, label = correction.partition(":")
+    try:
+        await feedback.correct(
+            db,
+            actor.user,
+            surface=surface,
+            ref=ref,
+            task=task,
+            label=label,
+            original_label=(original_risk if task == "risk" else original_emotion) or None,
+            note=note,
+        )
+    except AppError as error:
+        # Nothing was written before the check failed; a text this counsellor may not correct
+        # answers 404 with their own page, not a hint of what exists.
+        field = "form" if error.status_code == 404 else f"{surface}-{ref}"
+        return await _labels_page(
+            request, db, actor, None if field == "form" else client_id, error=error, field=field
+        )
+    back = f"/counsellor/ai-labels?corrected=1{f'&client={client_id}' if client_id else ''}"
+    return RedirectResponse(f"{back}#item-{surface}-{ref}", status_code=303)
+
+
+@router.get("/companion-summary", response_class=HTMLResponse)
+async def own_summary_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    """The client's own view of what their counsellor sees of their companion use."""
+    if actor is None:
+        return sign_in_first(request)
+    if actor.role != ROLE_CLIENT:
+        raise NotFound()
+    own = await service.own_summary(db, actor.id)
+    context = {
+        "own": own,
+        "summary": own.summary,
+        "counsellors": await _names(db, own.counsellor_ids),
+        "saved": request.query_params.get("saved") == "1",
+    }
+    return page(request, "companion/own_summary.html", context)
+
+
+@router.post("/companion-summary/sharing", response_class=HTMLResponse)
+async def own_summary_sharing(
+    request: Request, db: DbSession, actor: CurrentActor, share: Annotated[str, Form()] = ""
+) -> Response:
+    if actor is None:
+        return sign_in_first(request)
+    if actor.role != ROLE_CLIENT:
+        raise NotFound()
+    await service.set_summary_sharing(db, actor.id, share == "on")
+    return RedirectResponse("/companion-summary?saved=1", status_code=303)
 
 
 # ---------------------------------------------------------------- help assistant

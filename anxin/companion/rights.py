@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from anxin.companion import feedback, service
 from anxin.companion import help as help_assistant
-from anxin.companion import service
 from anxin.companion.models import (
     CompanionConversation,
     CompanionMessage,
@@ -19,6 +19,7 @@ from anxin.companion.models import (
     ThoughtRecord,
 )
 from anxin.core import clock
+from anxin.privacy import crypto
 from anxin.privacy.rights import JsonData
 
 
@@ -45,23 +46,26 @@ async def export_companion(db: AsyncSession, subject_id: int) -> JsonData:
     for row in await db.scalars(select(SupportRequest).where(SupportRequest.user_id == subject_id)):
         view = await help_assistant.support_view(db, row)
         requests.append({"id": view.id, "question": view.question, "status": view.status, "at": view.at})
-    corrections = [
-        {
-            "id": row.id,
-            "role": "corrector" if row.corrector_id == subject_id else "writer",
-            "surface": row.surface,
-            "task": row.task,
-            "original_label": row.original_label,
-            "corrected_label": row.corrected_label,
-            "text_kept_for_training": row.text_sealed is not None,
-            "at": clock.as_utc(row.created_at).isoformat(),
-        }
-        for row in await db.scalars(
-            select(LabelCorrection).where(
-                (LabelCorrection.subject_id == subject_id) | (LabelCorrection.corrector_id == subject_id)
-            )
+    corrections = []
+    for correction in await db.scalars(
+        select(LabelCorrection).where(
+            (LabelCorrection.subject_id == subject_id) | (LabelCorrection.corrector_id == subject_id)
         )
-    ]
+    ):
+        mine = correction.corrector_id == subject_id
+        entry: dict[str, object] = {
+            "id": correction.id,
+            "role": "corrector" if mine else "writer",
+            "surface": correction.surface,
+            "task": correction.task,
+            "original_label": correction.original_label,
+            "corrected_label": correction.corrected_label,
+            "text_kept_for_training": correction.text_sealed is not None,
+            "at": clock.as_utc(correction.created_at).isoformat(),
+        }
+        if mine and correction.note_sealed is not None:  # the counsellor's own words, sealed with their key
+            entry["note"] = await crypto.unseal(db, correction.note_sealed, context=feedback.NOTE_CONTEXT)
+        corrections.append(entry)
     return {
         "conversations": conversations,
         "thought_records": records,

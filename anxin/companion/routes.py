@@ -139,6 +139,7 @@ async def correct_label(body: CorrectionIn, db: DbSession, actor: Counsellor) ->
         task=body.task,
         label=body.label,
         original_label=body.original_label,
+        note=body.note,
     )
     return CorrectionOut(
         id=row.id,

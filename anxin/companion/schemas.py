@@ -186,6 +186,9 @@ class CorrectionIn(BaseModel):
         min_length=1, max_length=32, description="The right label; for risk also false_alarm or missed_risk."
     )
     original_label: str | None = Field(default=None, max_length=32)
+    note: str | None = Field(
+        default=None, max_length=1000, description="The counsellor's own note; never training data."
+    )
 
 
 class CorrectionOut(BaseModel):

@@ -415,6 +415,60 @@ async def counsellor_summary(db: AsyncSession, counsellor_id: int, client_id: in
     )
     if room is None or not await consent.has_consent(db, client_id, consent.SHARE_MEASURES_WITH_COUNSELLOR):
         raise SummaryNotShared()
+    summary = await _summary_of(db, client_id)
+    await audit.record(
+        db,
+        action="companion.summary_read",
+        actor_id=counsellor_id,
+        actor_role="counsellor",
+        object_type="companion_summary",
+        object_id=client_id,
+        subject_id=client_id,
+    )
+    return summary
+
+
+@dataclass(frozen=True)
+class OwnSummary:
+    """What the client's counsellors see of their companion use, and whether they see it now."""
+
+    summary: Summary
+    shared: bool
+    counsellor_ids: list[int]  # who would see it: every counsellor the client has a room with
+    last_read_at: str | None  # when a counsellor last opened it (from the audit log)
+
+
+async def own_summary(db: AsyncSession, client_id: int) -> OwnSummary:
+    """The client's own view of exactly the summary their counsellor sees (same function, no audit
+    entry: reading one's own data is not an access by someone else)."""
+    await _require_client(db, client_id)
+    counsellors = await db.scalars(select(Room.counselor_id).where(Room.client_id == client_id))
+    reads = [
+        entry
+        for entry in await audit.who_read_my_record(db, client_id, limit=200)
+        if entry.action == "companion.summary_read"
+    ]
+    return OwnSummary(
+        await _summary_of(db, client_id),
+        await consent.has_consent(db, client_id, consent.SHARE_MEASURES_WITH_COUNSELLOR),
+        sorted(set(counsellors.all())),
+        clock.as_utc(reads[0].at).isoformat() if reads else None,
+    )
+
+
+async def set_summary_sharing(db: AsyncSession, client_id: int, shared: bool) -> bool:
+    """Turn the consent the summary rests on (``share_measures_with_counsellor``) on or off; it is the
+    same consent as sharing questionnaires and the diary, so turning it off stops all of them."""
+    await _require_client(db, client_id)
+    granted = await consent.has_consent(db, client_id, consent.SHARE_MEASURES_WITH_COUNSELLOR)
+    if shared and not granted:
+        await consent.grant(db, client_id, consent.SHARE_MEASURES_WITH_COUNSELLOR, channel="web")
+    elif not shared and granted:
+        await consent.withdraw(db, client_id, consent.SHARE_MEASURES_WITH_COUNSELLOR, channel="web")
+    return shared
+
+
+async def _summary_of(db: AsyncSession, client_id: int) -> Summary:
     conversations = await db.scalar(
         select(func.count())
         .select_from(CompanionConversation)
@@ -450,15 +504,6 @@ async def counsellor_summary(db: AsyncSession, counsellor_id: int, client_id: in
         select(func.count()).select_from(ThoughtRecord).where(ThoughtRecord.user_id == client_id)
     )
     last = max((clock.as_utc(r.created_at) for r in rows), default=None)
-    await audit.record(
-        db,
-        action="companion.summary_read",
-        actor_id=counsellor_id,
-        actor_role="counsellor",
-        object_type="companion_summary",
-        object_id=client_id,
-        subject_id=client_id,
-    )
     return Summary(
         client_id,
         int(conversations or 0),
