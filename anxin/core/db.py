@@ -8,7 +8,8 @@ work (GET requests) start a deferred transaction so they never wait for a writer
 from __future__ import annotations
 
 import contextvars
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -37,8 +38,13 @@ class Base(DeclarativeBase):
 # Whether the current unit of work will write; read by the SQLite BEGIN listener.
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("anxin_write_intent", default=True)
 
+log = logging.getLogger("anxin.db")
+
 # Callbacks run after a successful commit (e.g. poke the outbox relay); keyed on the session.
 AFTER_COMMIT_KEY = "anxin_after_commit"
+# Coroutines awaited after a successful commit, before the unit of work returns (e.g. the outbox's
+# realtime fast path); keyed on the session.
+AFTER_COMMIT_ASYNC_KEY = "anxin_after_commit_async"
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
@@ -95,6 +101,13 @@ class Database:
                 callbacks: list[Callable[[], None]] = db.info.pop(AFTER_COMMIT_KEY, [])
                 for callback in callbacks:
                     callback()
+                waiters: list[Callable[[], Awaitable[None]]] = db.info.pop(AFTER_COMMIT_ASYNC_KEY, [])
+                for waiter in waiters:
+                    try:
+                        await waiter()
+                    except Exception:
+                        # The work is committed: what follows must not turn it into an error.
+                        log.exception("after-commit callback failed")
         finally:
             _write_intent.reset(token)
 
@@ -107,3 +120,11 @@ def after_commit(db: AsyncSession, callback: Callable[[], None]) -> None:
     callbacks: list[Callable[[], None]] = db.info.setdefault(AFTER_COMMIT_KEY, [])
     if callback not in callbacks:
         callbacks.append(callback)
+
+
+def after_commit_await(db: AsyncSession, waiter: Callable[[], Awaitable[None]]) -> None:
+    """Await ``waiter()`` once the current unit of work has committed (never on rollback), before
+    the unit of work returns. An exception it raises is logged, not raised: the work is committed."""
+    waiters: list[Callable[[], Awaitable[None]]] = db.info.setdefault(AFTER_COMMIT_ASYNC_KEY, [])
+    if waiter not in waiters:
+        waiters.append(waiter)

@@ -4,6 +4,12 @@ A job, an event for its subscribers or a realtime publish is stored as an ``outb
 in the same transaction as the change that caused it, so it exists exactly when that change does
 (dropped on rollback, kept across a crash right after commit). The relay (``core.relay``) hands rows
 out only after commit. Payloads carry ids and flags, never personal text.
+
+Realtime publishes take a fast path where a relay runs in this process for the same database: the row
+is written already handed out (``dispatched``, with a short lease), and right after the transaction
+commits the relay publishes it and marks it done in a batch. If the process dies in between, the lease
+runs out and any relay's sweep publishes the row then. Every published event carries its row's id as
+``event_id``, so a receiver drops the rare second copy.
 """
 
 from __future__ import annotations
@@ -13,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, select
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anxin.core import clock
-from anxin.core.db import Base, after_commit
+from anxin.core.db import Base, after_commit, after_commit_await
 
 PayloadValue = int | str | bool | float | None
 Payload = dict[str, Any]
@@ -32,6 +38,12 @@ STATUS_PENDING = "pending"  # waiting to be handed out
 STATUS_DISPATCHED = "dispatched"  # handed to a runner; handed out again if its lease runs out
 STATUS_DONE = "done"
 STATUS_FAILED = "failed"  # gave up after max attempts; an operator must look
+
+# The id of the outbox row an event was published from, added to every published event.
+EVENT_ID_KEY = "event_id"
+
+# How long a fast-path publish belongs to this process before any relay publishes it instead.
+FAST_PUBLISH_LEASE = timedelta(seconds=30)
 
 # Keys that would let personal text slip into a payload; refused outright.
 _FORBIDDEN_PAYLOAD_KEYS = frozenset({"text", "body", "content", "message", "email", "phone", "name"})
@@ -92,6 +104,31 @@ def remove_waker(waker: Callable[[], None]) -> None:
 def _wake_relays() -> None:
     for waker in list(_wakers):
         waker()
+
+
+# A committed publish on the fast path: (outbox id, channel, event without its id).
+CommittedPublish = tuple[int, str, "Payload"]
+FastPublisher = Callable[[list[CommittedPublish]], Awaitable[None]]
+
+# Per database (its URL), the relay of this process that publishes committed rows at once.
+_fast_publishers: dict[object, FastPublisher] = {}
+_FAST_ROWS_KEY = "anxin_outbox_fast_publishes"
+
+
+def install_fast_publisher(database_url: object, publisher: FastPublisher) -> None:
+    """Publish rows written to the database at ``database_url`` (an engine's ``url``) right after
+    their transaction commits."""
+    _fast_publishers[database_url] = publisher
+
+
+def remove_fast_publisher(database_url: object, publisher: FastPublisher) -> None:
+    if _fast_publishers.get(database_url) is publisher:
+        del _fast_publishers[database_url]
+
+
+def published_event(outbox_id: int, event: Payload) -> Payload:
+    """The event as receivers get it: with the id they drop a second copy by."""
+    return {**event, EVENT_ID_KEY: outbox_id}
 
 
 def job(name: str, *, max_attempts: int = 8) -> Callable[[JobHandler], JobHandler]:
@@ -200,17 +237,34 @@ async def publish(db: AsyncSession, channel: str, event: Payload) -> None:
     """Publish ``event`` on realtime ``channel`` after this transaction commits."""
     _check_payload(event)
     now = clock.utcnow()
+    fast = _fast_publishers.get(db.get_bind().engine.url) if _fast_publishers else None
     row = OutboxMessage(
         kind=KIND_PUBLISH,
         name=channel,
         payload=dict(event),
-        status=STATUS_PENDING,
+        status=STATUS_PENDING if fast is None else STATUS_DISPATCHED,
         attempts=0,
         max_attempts=5,
-        available_at=now,
+        available_at=now if fast is None else now + FAST_PUBLISH_LEASE,
         created_at=now,
     )
-    await _insert(db, row)
+    if fast is None:
+        await _insert(db, row)
+        return
+    db.add(row)
+    await db.flush()
+    rows: list[OutboxMessage] | None = db.info.get(_FAST_ROWS_KEY)
+    if rows is None:
+        rows = db.info[_FAST_ROWS_KEY] = []
+
+        async def publish_committed() -> None:
+            # A row whose savepoint rolled back is no longer persistent: it was never committed.
+            committed = [(r.id, r.name, r.payload) for r in rows if inspect(r).persistent]
+            if committed:
+                await fast(committed)
+
+        after_commit_await(db, publish_committed)
+    rows.append(row)
 
 
 async def pending_count(db: AsyncSession) -> int:

@@ -61,6 +61,10 @@ CLOSE_TOO_SLOW = 1013  # "try again later": the client fell too far behind; reco
 CLOSE_SESSION_ENDED = 4401
 CLOSE_NO_HEARTBEAT = 4408
 
+# How many recent outbox event ids a hub remembers to drop a second copy of an event (the fast path
+# and the relay's sweep can both publish one row, e.g. when marking it done was slow).
+RECENT_EVENT_IDS = 16_384
+
 
 # ---------------------------------------------------------------- who may do what (registries)
 
@@ -215,6 +219,8 @@ class Hub:
         self._connections: set[Connection] = set()
         self._by_channel: dict[str, set[Connection]] = defaultdict(set)
         self._by_actor: dict[int, set[Connection]] = defaultdict(set)
+        # Insertion-ordered: the oldest id is forgotten first.
+        self._recent_event_ids: dict[int, None] = {}
 
     async def start(self) -> None:
         await self.broker.start(self.deliver, self.resync_all)
@@ -269,7 +275,14 @@ class Hub:
         await self.broker.publish(CONTROL_CHANNEL, {"op": CONTROL_DISCONNECT_ACTOR, "actor_id": actor_id})
 
     async def deliver(self, channel: str, event: Event) -> None:
-        """The broker's listener: fan an event out to this process's subscribers."""
+        """The broker's listener: fan an event out to this process's subscribers, each outbox event once."""
+        event_id = event.get(outbox.EVENT_ID_KEY)
+        if isinstance(event_id, int):
+            if event_id in self._recent_event_ids:
+                return
+            self._recent_event_ids[event_id] = None
+            if len(self._recent_event_ids) > RECENT_EVENT_IDS:
+                del self._recent_event_ids[next(iter(self._recent_event_ids))]
         if channel == CONTROL_CHANNEL:
             self._control(event)
             return
@@ -365,7 +378,9 @@ class RedisBroker:
         )
         self._task = asyncio.create_task(self._listen(listener, on_resume), name="realtime-redis")
         try:
-            await asyncio.wait_for(self.connected.wait(), timeout=10)
+            # asyncio.timeout, not wait_for: on Python 3.11 a cancelled wait_for can hang.
+            async with asyncio.timeout(10):
+                await self.connected.wait()
         except TimeoutError:
             await self.stop()
             raise ConnectionError("realtime broker could not subscribe to Redis") from None

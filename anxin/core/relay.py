@@ -24,15 +24,19 @@ from sqlalchemy.exc import IntegrityError
 from anxin.core import clock
 from anxin.core.db import Database
 from anxin.core.outbox import (
+    EVENT_ID_KEY,
     KIND_JOB,
     KIND_PUBLISH,
     STATUS_DISPATCHED,
     STATUS_DONE,
     STATUS_FAILED,
     STATUS_PENDING,
+    CommittedPublish,
     OutboxMessage,
     add_waker,
+    install_fast_publisher,
     registry,
+    remove_fast_publisher,
     remove_waker,
 )
 
@@ -123,6 +127,13 @@ class OutboxRelay:
         # One hand-out at a time per relay: ``drain`` must not see "nothing due" while the
         # background loop has claimed rows but not yet started their jobs.
         self._dispatching = asyncio.Lock()
+        # Fast-path publishes sent (to be marked done) or not sent (to be handed to the sweep now),
+        # written in batches by the finisher task.
+        self._published: list[int] = []
+        self._unsent: list[int] = []
+        self._finish = asyncio.Event()
+        self._finisher: asyncio.Task[None] | None = None
+        self._finishing = asyncio.Lock()
 
     def wake(self) -> None:
         """Thread- and loop-safe poke: something was just committed."""
@@ -142,16 +153,79 @@ class OutboxRelay:
         self._loop = asyncio.get_running_loop()
         add_waker(self.wake)
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._finisher = asyncio.create_task(self._run_finisher(), name="outbox-finisher")
+        install_fast_publisher(self.database.engine.url, self.publish_committed)
 
     async def stop(self) -> None:
+        remove_fast_publisher(self.database.engine.url, self.publish_committed)
         remove_waker(self.wake)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._finisher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._finisher = None
         if self._running_jobs:
             await asyncio.gather(*self._running_jobs, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.finish_published()
+
+    # -- the fast path: publish what a transaction of this process just committed
+
+    async def publish_committed(self, rows: list[CommittedPublish]) -> None:
+        """Publish rows that were written on the fast path (already ``dispatched``) right after their
+        commit; the finisher marks them done in a batch. A row not sent goes back to the sweep."""
+        for outbox_id, channel, payload in rows:
+            try:
+                await self.publisher(channel, {**payload, EVENT_ID_KEY: outbox_id})
+            except Exception as exc:
+                error = type(exc).__name__
+                log.warning("fast publish failed", extra={"outbox_id": outbox_id, "error": error})
+                self._unsent.append(outbox_id)
+            else:
+                self._published.append(outbox_id)
+        self._finish.set()
+
+    async def _run_finisher(self) -> None:
+        while True:
+            await self._finish.wait()
+            self._finish.clear()
+            try:
+                await self.finish_published()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The rows stay dispatched: the sweep publishes them again after their lease, and
+                # receivers drop the second copy by its event id.
+                log.exception("marking fast publishes done failed")
+
+    async def finish_published(self) -> None:
+        """Mark the fast path's sent rows done and hand its unsent rows to the sweep (one batch each)."""
+        async with self._finishing:
+            while self._published or self._unsent:
+                published, self._published = self._published, []
+                unsent, self._unsent = self._unsent, []
+                async with self.database.transaction() as db:
+                    if published:
+                        await db.execute(
+                            update(OutboxMessage)
+                            .where(OutboxMessage.id.in_(published), OutboxMessage.status == STATUS_DISPATCHED)
+                            .values(
+                                status=STATUS_DONE,
+                                finished_at=clock.utcnow(),
+                                attempts=OutboxMessage.attempts + 1,
+                            )
+                            .execution_options(synchronize_session=False)
+                        )
+                    if unsent:
+                        await db.execute(
+                            update(OutboxMessage)
+                            .where(OutboxMessage.id.in_(unsent), OutboxMessage.status == STATUS_DISPATCHED)
+                            .values(status=STATUS_PENDING, available_at=clock.utcnow())
+                            .execution_options(synchronize_session=False)
+                        )
+                if unsent:
+                    self.wake()
 
     async def _run(self) -> None:
         next_schedule_check = 0.0
@@ -250,7 +324,7 @@ class OutboxRelay:
         published: list[int] = []
         for outbox_id, channel, payload in rows:
             try:
-                await self.publisher(channel, dict(payload))
+                await self.publisher(channel, {**payload, EVENT_ID_KEY: outbox_id})
             except Exception as exc:
                 await _record_failure(self.database, outbox_id, exc)
                 continue
@@ -269,6 +343,7 @@ class OutboxRelay:
         """Dispatch until nothing is due and no in-process job is running (tests, CLI commands)."""
         deadline = asyncio.get_running_loop().time() + max_seconds
         while True:
+            await self.finish_published()
             claimed = await self.dispatch_due()
             if self._running_jobs:
                 await asyncio.gather(*list(self._running_jobs), return_exceptions=True)

@@ -70,12 +70,17 @@ class RoomClient:
         self._fetch_again = False
         self._stopped = False
         self._task: asyncio.Task[None] | None = None
+        # Recent events' ids: a second copy of one (the server may publish a row twice) is dropped.
+        self._seen_event_ids: OrderedDict[int, None] = OrderedDict()
+        self.duplicate_events = 0
 
     # -- life cycle
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"room-client-{self.room_id}")
-        await asyncio.wait_for(self._room_ready.wait(), timeout=30)
+        # asyncio.timeout, not wait_for: on Python 3.11 a cancelled wait_for can hang.
+        async with asyncio.timeout(30):
+            await self._room_ready.wait()
 
     async def stop(self) -> None:
         self._stopped = True
@@ -171,6 +176,9 @@ class RoomClient:
                 await self._transmit(client_msg_id, text)
         elif op == "event":
             event = frame.get("event") or {}
+            if self._seen_before(event.get("event_id")):
+                self.duplicate_events += 1
+                return
             if event.get("type") == "message" and int(event.get("seq", 0)) > self.last_seq:
                 await self._fetch()
         elif op == "resync":
@@ -185,6 +193,16 @@ class RoomClient:
             await self._stored(str(frame["client_msg_id"]), int(frame["seq"]))
         elif op == "error":
             await self._error(frame)
+
+    def _seen_before(self, event_id: object) -> bool:
+        if not isinstance(event_id, int):
+            return False
+        if event_id in self._seen_event_ids:
+            return True
+        self._seen_event_ids[event_id] = None
+        if len(self._seen_event_ids) > 1024:
+            self._seen_event_ids.popitem(last=False)
+        return False
 
     async def _fetch(self) -> None:
         if self._fetching:

@@ -64,14 +64,11 @@ async def _send(context: realtime.FrameContext, frame: dict[str, Any]) -> None:
     actor_id = context.actor_id
     if actor_id is None:
         raise NotFound()
+    # The room hears of the message as this transaction commits (the outbox's fast path), before the
+    # sender's "stored" answer.
     async with context.database.transaction() as db:
         posted = await service.post_message(db, actor_id, room_id, text, client_msg_id)
         seq = posted.message.seq
-    if posted.created:
-        # Fast path: tell the room now instead of after the relay's next sweep. The outbox row
-        # written with the message publishes the same event again (clients ignore seqs they have),
-        # so the event is not lost if this process dies right here.
-        await context.hub.publish(service.channel_of(room_id), service.message_event(room_id, seq))
     reply: dict[str, Any] = {
         "op": "room.stored",
         "room": room_id,

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from sqlalchemy import func, select
@@ -113,11 +114,13 @@ async def test_events_reach_subscribed_sockets_after_commit(
                         raise RuntimeError("rolled back: nothing may be published")
                 async with database.transaction() as db:
                     await outbox.publish(db, "broadcast", {"type": "maintenance", "id": 2})
-                assert await listener.recv() == {
+                received = await listener.recv()
+                assert received == {
                     "op": "event",
                     "channel": "broadcast",
-                    "event": {"type": "maintenance", "id": 2},
+                    "event": {"type": "maintenance", "id": 2, "event_id": received["event"]["event_id"]},
                 }
+                assert isinstance(received["event"]["event_id"], int)
                 # Fan-out to all subscribers happens in one step, so the bystander would have its
                 # copy queued before this answer if it had been sent one.
                 assert await bystander.next_is_pong()
@@ -240,7 +243,7 @@ async def test_a_notification_reaches_its_recipients_socket(
                 assert await recipient.recv() == {
                     "op": "event",
                     "channel": "user:9",
-                    "event": {"type": "notification", "id": row.id},
+                    "event": {"type": "notification", "id": row.id, "event_id": mock.ANY},
                 }
     finally:
         await database.dispose()

@@ -173,7 +173,7 @@ async def test_an_event_committed_to_the_outbox_reaches_a_socket_on_the_other_pr
             assert await on_a.recv() == {
                 "op": "event",
                 "channel": "broadcast",
-                "event": {"type": "maintenance", "id": 42},
+                "event": {"type": "maintenance", "id": 42, "event_id": row_id},
             }
             assert await wait_until_handed_out(database, row_id) == outbox.STATUS_DONE
             # Handed out once: the event is not delivered a second time.

@@ -19,6 +19,7 @@
   const channel = "room:" + roomId;
   const pending = new Map(); // client id -> text, until stored
   const handlers = []; // other scripts (calls) listen to room events
+  const seenEvents = new Set(); // recent events' ids: the server may send one event twice; act once
   let socket = null;
   let ready = false;
   let lastSeq = 0;
@@ -203,6 +204,11 @@
   }
 
   function onEvent(event) {
+    if (Number.isInteger(event.event_id)) {
+      if (seenEvents.has(event.event_id)) return;
+      seenEvents.add(event.event_id);
+      if (seenEvents.size > 1024) seenEvents.delete(seenEvents.values().next().value);
+    }
     if (event.type === "transcript") showTranscript(event.seq);
     if (event.type === "deleted") list.querySelector('li[data-seq="' + Number(event.seq) + '"]')?.remove();
     if (event.type === "message" && event.seq > lastSeq) fetchMissed();
