@@ -10,15 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from anxin.appointments import booking, lifecycle, notices
 from anxin.appointments import rights as appointment_rights
 from anxin.appointments.models import Booking
-from anxin.commerce.orders import ORDER_PAID
+from anxin.commerce.orders import ORDER_PAID, paid_event
 from anxin.core import outbox
 from anxin.privacy import rights
 
 
-@outbox.subscribe(ORDER_PAID, name="appointments.confirm_booking", max_attempts=12)
+# Only paid sessions (articles and the like write no job for appointments).
+@outbox.subscribe(paid_event(booking.SESSION_ITEM), name="appointments.confirm_booking", max_attempts=12)
 async def confirm_booking(db: AsyncSession, payload: outbox.Payload) -> None:
     if payload.get("item_type") == booking.SESSION_ITEM:
         await booking.confirm_paid_order(db, int(payload["order_id"]))
+
+
+# Jobs written before the subscription above moved to the session-only event still run.
+outbox.job(f"{ORDER_PAID}->appointments.confirm_booking", max_attempts=12)(confirm_booking)
 
 
 @outbox.scheduled("appointments.release_expired_holds", every=timedelta(minutes=1))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.commerce.errors import CurrencyNotOffered, InvalidAmount, ItemNotFound, UnknownCurrency
@@ -78,6 +78,23 @@ async def get_item(db: AsyncSession, item_id: int) -> CatalogItem:
     if item is None or not item.active:
         raise ItemNotFound()
     return item
+
+
+async def item_for_sale(db: AsyncSession, item_id: int, currency: str) -> tuple[CatalogItem, Money]:
+    """An active item and its price in ``currency``, read in one query."""
+    check_currency(currency)
+    row = (
+        await db.execute(
+            select(CatalogItem, ItemPrice.amount)
+            .outerjoin(ItemPrice, and_(ItemPrice.item_id == CatalogItem.id, ItemPrice.currency == currency))
+            .where(CatalogItem.id == item_id)
+        )
+    ).first()
+    if row is None or not row[0].active:
+        raise ItemNotFound()
+    if row[1] is None:
+        raise CurrencyNotOffered()
+    return row[0], Money(int(row[1]), currency)
 
 
 async def prices_of(db: AsyncSession, item_id: int) -> dict[str, Money]:

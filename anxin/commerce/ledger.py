@@ -9,12 +9,16 @@ Sign convention: an account's balance is the sum of its entries. A client's wall
 counsellor's earnings are positive when the platform owes them money; the provider clearing
 accounts mirror the outside world and run negative as money comes in.
 
-Guarded accounts (wallets, counsellor earnings, payouts in transit) may never go below zero. Their
+Guarded accounts (wallets, available earnings, payouts in transit) may never go below zero. Their
 balance is cached in ``ledger_balances`` and the row is locked (``SELECT … FOR UPDATE`` on
 PostgreSQL; SQLite serialises writers with ``BEGIN IMMEDIATE``) before it changes, always in one
 global order (``LOCK_RANK``, then account id) so two postings never wait on each other in a cycle.
-Platform accounts (escrow, commission, clearing) are not cached: locking them would serialise every
-purchase, and their balances are sums over the entries.
+Every other account has no cached row and is never locked; its balance is the sum of its entries:
+the platform's accounts (escrow, commission, clearing: locking them would serialise every
+purchase) and a counsellor's pending earnings, which every purchase from that counsellor credits.
+Pending earnings still never go below zero, by construction rather than by a lock: only three
+things take money out of them (a refund, a share, the order's settlement), each bounded by what
+that one order put in and not yet gave back, under that order's row lock; ``reconcile`` proves it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,11 +51,13 @@ PROVIDER_CLEARING = "provider_clearing"
 REFUNDS_PAYABLE = "refunds_payable"
 PAYOUT_CLEARING = "payout_clearing"
 
-GUARDED_KINDS = frozenset({WALLET, EARNINGS_PENDING, EARNINGS_AVAILABLE, PAYOUTS_IN_TRANSIT})
+GUARDED_KINDS = frozenset({WALLET, EARNINGS_AVAILABLE, PAYOUTS_IN_TRANSIT})
+# Never below zero although not guarded (see the module's docstring); reconcile checks them.
+NON_NEGATIVE_KINDS = frozenset({EARNINGS_PENDING, ESCROW, REFUNDS_PAYABLE})
 # The one order in which balance rows are locked: by kind in this order, then by account id. Every
-# unit of work takes its locks in this order (also across several postings: a purchase locks the
-# wallet, and only at its end the counsellor's pending earnings), so no two ever wait in a cycle.
-LOCK_RANK = {WALLET: 0, EARNINGS_PENDING: 1, EARNINGS_AVAILABLE: 2, PAYOUTS_IN_TRANSIT: 3}
+# unit of work takes its locks in this order (also across several postings), so no two ever wait
+# in a cycle. A purchase locks only the buyer's wallet.
+LOCK_RANK = {WALLET: 0, EARNINGS_AVAILABLE: 2, PAYOUTS_IN_TRANSIT: 3}
 # What a person is told when a posting would take their account below zero.
 SHORTFALL_ERRORS: dict[str, type[AppError]] = {
     WALLET: InsufficientFunds,
@@ -146,13 +155,30 @@ def check_balanced(postings: Sequence[Posting]) -> None:
         raise LedgerError(f"entries do not sum to zero: {unbalanced}")
 
 
+# Accounts already read or created in this unit of work, by code (``db.info`` lives as long as the
+# unit of work): a purchase's two postings then look its accounts up once.
+_KNOWN_ACCOUNTS = "anxin_ledger_accounts"
+
+
+def _known_accounts(db: AsyncSession) -> dict[str, LedgerAccount]:
+    known: dict[str, LedgerAccount] = db.info.setdefault(_KNOWN_ACCOUNTS, {})
+    return known
+
+
 async def ensure_accounts(db: AsyncSession, specs: Iterable[AccountSpec]) -> dict[str, LedgerAccount]:
     """The accounts for ``specs`` by code, created on first use (safe under concurrency)."""
     wanted = {spec.code: spec for spec in specs}
-    found = {
-        row.code: row
-        for row in (await db.scalars(select(LedgerAccount).where(LedgerAccount.code.in_(wanted)))).all()
-    }
+    known = _known_accounts(db)
+    # An account created in a savepoint that was rolled back since is no longer persistent.
+    found = {code: known[code] for code in wanted if code in known and sa_inspect(known[code]).persistent}
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        rows = await db.scalars(select(LedgerAccount).where(LedgerAccount.code.in_(missing)))
+        found.update({row.code: row for row in rows.all()})
+    if len(found) < len(wanted):
+        # Whatever the caller has pending is written outside the savepoints below, so that a lost
+        # race for an account (the savepoint rolled back) cannot take the caller's rows with it.
+        await db.flush()
     for code, spec in wanted.items():
         if code in found:
             continue
@@ -178,6 +204,7 @@ async def ensure_accounts(db: AsyncSession, specs: Iterable[AccountSpec]) -> dic
                 raise
             account = existing
         found[code] = account
+    known.update(found)
     return found
 
 
@@ -224,45 +251,52 @@ async def post(
     order_id: int | None = None,
     refund_id: int | None = None,
     payout_id: int | None = None,
-) -> LedgerTransaction | None:
-    """Write one balanced transaction; ``None`` if ``reference`` was already posted (run twice).
+) -> int | None:
+    """Write one balanced transaction and return its id; ``None`` if ``reference`` was already
+    posted (run twice).
 
     Raises the person-facing shortfall error (e.g. ``InsufficientFunds``) when a guarded account
     would go below zero; the caller's unit of work then rolls back and nothing has changed.
     """
     check_balanced(postings)
-    if await db.scalar(select(LedgerTransaction.id).where(LedgerTransaction.reference == reference)):
-        return None
     accounts = await ensure_accounts(db, (p.account for p in postings))
-    guarded = [accounts[p.account.code] for p in postings if p.account.guarded]
-    balances = await _lock_rows(db, guarded) if guarded else {}
     changes: dict[int, int] = defaultdict(int)
     for posting in postings:
         account = accounts[posting.account.code]
         if account.guarded:
             changes[account.id] += posting.amount.amount
-    for account_id, change in changes.items():
-        if balances[account_id].balance + change < 0:
-            kind_of = next(a.kind for a in accounts.values() if a.id == account_id)
-            error = SHORTFALL_ERRORS.get(kind_of)
+    guarded = [a for a in accounts.values() if a.id in changes]
+    balances = await _lock_rows(db, guarded) if guarded else {}
+    for account in guarded:
+        if balances[account.id].balance + changes[account.id] < 0:
+            if await _posted(db, reference):
+                return None
+            error = SHORTFALL_ERRORS.get(account.kind)
             if error is None:
-                raise LedgerError(f"{kind_of} account {account_id} would go below zero")
+                raise LedgerError(f"{account.kind} account {account.id} would go below zero")
             raise error()
-    transaction = LedgerTransaction(
-        kind=kind,
-        reference=reference,
-        order_id=order_id,
-        refund_id=refund_id,
-        payout_id=payout_id,
-        created_at=clock.utcnow(),
+    # Claims the reference in the same statement that writes the transaction (unique index).
+    dialect_insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    transaction_id = await db.scalar(
+        dialect_insert(LedgerTransaction)
+        .values(
+            kind=kind,
+            reference=reference,
+            order_id=order_id,
+            refund_id=refund_id,
+            payout_id=payout_id,
+            created_at=clock.utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["reference"])
+        .returning(LedgerTransaction.id)
     )
-    db.add(transaction)
-    await db.flush()
+    if transaction_id is None:
+        return None
     await db.execute(
         insert(LedgerEntry),
         [
             {
-                "transaction_id": transaction.id,
+                "transaction_id": transaction_id,
                 "account_id": accounts[p.account.code].id,
                 "amount": p.amount.amount,
                 "currency": p.amount.currency,
@@ -272,8 +306,14 @@ async def post(
     )
     for account_id, change in changes.items():
         balances[account_id].balance += change
-    await db.flush()
-    return transaction
+    if changes:
+        await db.flush()
+    return int(transaction_id)
+
+
+async def _posted(db: AsyncSession, reference: str) -> bool:
+    found = await db.scalar(select(LedgerTransaction.id).where(LedgerTransaction.reference == reference))
+    return found is not None
 
 
 async def balance(db: AsyncSession, spec: AccountSpec) -> Money:

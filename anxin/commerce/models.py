@@ -37,6 +37,7 @@ class LedgerAccount(Base):
     owner_id: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     # Guarded accounts may never go below zero; their balance is cached (and row-locked) below.
+    # (Pending earnings are not guarded: each order bounds what it can take out; see ``ledger``.)
     guarded: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -137,6 +138,8 @@ class Order(Base):
     refunded_after_allocation: Mapped[int] = mapped_column(BigInteger, default=0)
     fee_refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     net_refunded_from_pending: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The part of the counsellor's net passed on to someone else (``commerce.shares``).
+    shared_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     fulfilled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -128,6 +128,7 @@ async def _new_order(
         refunded_after_allocation=0,
         fee_refunded=0,
         net_refunded_from_pending=0,
+        shared_amount=0,
         created_at=now,
     )
     db.add(order)
@@ -147,8 +148,7 @@ async def checkout(
     details: Mapping[str, str] | None = None,
 ) -> CheckoutResult:
     """Buy an item at the price the client saw (``expected_amount``), or refuse a stale price."""
-    item = await catalog.get_item(db, item_id)
-    price = await catalog.price_of(db, item.id, currency)
+    item, price = await catalog.item_for_sale(db, item_id, currency)
     if expected_amount != price.amount:
         raise PriceChanged(
             "The price has changed to {price}. Please review it and pay again.",
@@ -193,28 +193,7 @@ async def top_up(
 async def _pay(db: AsyncSession, order: Order, method: str, details: Mapping[str, str]) -> CheckoutResult:
     price = Money(order.amount, order.currency)
     if method == registry.WALLET:
-        payment = Payment(
-            order_id=order.id,
-            provider=registry.WALLET,
-            amount=price.amount,
-            currency=price.currency,
-            status="succeeded",
-            created_at=clock.utcnow(),
-            captured_at=clock.utcnow(),
-        )
-        db.add(payment)
-        await db.flush()
-        # Locks the wallet now; the counsellor's pending earnings only at allocation, at the end,
-        # so a popular counsellor's row is held for as short a time as possible.
-        await ledger.post(
-            db,
-            kind="capture",
-            reference=f"capture:order:{order.id}",
-            postings=wallet.pay_from_wallet(order),
-            order_id=order.id,
-        )
-        await _mark_paid(db, order)
-        return CheckoutResult(order, payment)
+        return CheckoutResult(order, await _pay_from_wallet(db, order))
     gateway = registry.gateway(method)
     payment = Payment(
         order_id=order.id,
@@ -236,6 +215,43 @@ async def _pay(db: AsyncSession, order: Order, method: str, details: Mapping[str
     return CheckoutResult(order, payment, started.client_secret)
 
 
+async def _pay_from_wallet(db: AsyncSession, order: Order) -> Payment:
+    """Wallet → escrow, and for what is delivered by paying, escrow → earnings + commission at once.
+
+    Locks only the buyer's wallet (pending earnings and the platform's accounts are never locked).
+    Nothing is flushed until the postings are written, so the payment, the order's moves and its
+    outbox rows go to the database together, a statement per table.
+    """
+    now = clock.utcnow()
+    payment = Payment(
+        order_id=order.id,
+        provider=registry.WALLET,
+        amount=order.amount,
+        currency=order.currency,
+        status="succeeded",
+        created_at=now,
+        captured_at=now,
+    )
+    db.add(payment)
+    with db.no_autoflush:
+        accounts = [p.account for p in wallet.pay_from_wallet(order)]
+        if order.item_type in FULFILLED_ON_PAYMENT and order.seller_id is not None:
+            accounts += [
+                ledger.commission(order.currency),
+                ledger.earnings_pending(order.seller_id, order.currency),
+            ]
+        await ledger.ensure_accounts(db, accounts)  # one look-up for both postings
+        await ledger.post(
+            db,
+            kind="capture",
+            reference=f"capture:order:{order.id}",
+            postings=wallet.pay_from_wallet(order),
+            order_id=order.id,
+        )
+        await _mark_paid(db, order)
+    return payment
+
+
 async def capture(db: AsyncSession, order: Order, payment: Payment) -> None:
     """A provider has taken the money for ``order`` (the order row is locked by the caller)."""
     payment.status = "succeeded"
@@ -250,13 +266,21 @@ async def capture(db: AsyncSession, order: Order, payment: Payment) -> None:
     await _mark_paid(db, order)
 
 
+def paid_event(item_type: str) -> str:
+    """The event for paid orders of one item type, for a subscriber that cares about no other
+    (commerce.order_paid goes to every subscriber for every order)."""
+    return f"{ORDER_PAID}:{item_type}"
+
+
 async def _mark_paid(db: AsyncSession, order: Order) -> None:
     transition(db, order, PAID)
     order.captured_amount = order.amount
     order.paid_at = clock.utcnow()
-    await outbox.emit(db, ORDER_PAID, {"order_id": order.id, "item_type": order.item_type})
     if order.item_type in FULFILLED_ON_PAYMENT:
         await _fulfil(db, order)
+    payload: outbox.Payload = {"order_id": order.id, "item_type": order.item_type}
+    await outbox.emit(db, ORDER_PAID, payload)
+    await outbox.emit(db, paid_event(order.item_type), payload)
 
 
 async def mark_fulfilled(db: AsyncSession, order_id: int) -> Order:

@@ -4,7 +4,8 @@ Checks, each by SQL over the whole ledger (read-only):
 1. every transaction has ≥ 2 entries and sums to zero per currency; so does the whole ledger;
 2. every entry's currency is its account's currency;
 3. every guarded account's cached balance equals the sum of its entries, and none is below zero;
-4. the platform's escrow and refunds-payable accounts are not below zero;
+4. the platform's escrow and refunds-payable accounts and every counsellor's pending earnings are
+   not below zero, and no order took more out of pending earnings than it put in;
 5. per order: refunds never exceed what was captured; the order's captured and refunded amounts
    match its payments and refunds; every recorded state change was a legal move, ending in the
    order's current state.
@@ -107,8 +108,14 @@ async def reconcile(db: AsyncSession, *, max_listed: int = 100) -> Report:
                 add(f"account {code}: cached balance {cached} but entries sum to {derived}")
             if derived < 0:
                 add(f"account {code}: balance {derived} is below zero")
-        elif kind in (ledger.ESCROW, ledger.REFUNDS_PAYABLE) and derived < 0:
+        elif kind in ledger.NON_NEGATIVE_KINDS and derived < 0:
             add(f"account {code}: balance {derived} is below zero")
+
+    # What keeps pending earnings above zero without a lock: no order gives back more than it put in.
+    taken = Order.allocated_fee + Order.net_refunded_from_pending + Order.shared_amount
+    overdrawn = await db.execute(select(Order.id).where(Order.allocated_gross < taken).limit(max_listed))
+    for (order_id,) in overdrawn:
+        add(f"order {order_id}: took more out of pending earnings than it allocated")
 
     over_refunded = await db.execute(
         select(Order.id, Order.captured_amount, Order.refunded_amount)

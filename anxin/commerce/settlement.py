@@ -34,18 +34,22 @@ async def settle_due(db: AsyncSession, *, now: datetime | None = None, limit: in
     specs = []
     for order in due:
         if order.seller_id is not None:
-            specs += [
-                ledger.earnings_pending(order.seller_id, order.currency),
-                ledger.earnings_available(order.seller_id, order.currency),
-            ]
+            specs.append(ledger.earnings_available(order.seller_id, order.currency))
     await ledger.lock(db, specs)
     for order in due:
         await settle(db, order, now=now)
     return len(due)
 
 
+def pending_part(order: Order) -> int:
+    """What ``order`` still holds in its seller's pending earnings (before it settles)."""
+    if order.settled_at is not None:
+        return 0
+    return order.allocated_gross - order.allocated_fee - order.net_refunded_from_pending - order.shared_amount
+
+
 async def settle(db: AsyncSession, order: Order, *, now: datetime | None = None) -> None:
-    net = order.allocated_gross - order.allocated_fee - order.net_refunded_from_pending
+    net = pending_part(order)
     order.settled_at = now or clock.utcnow()
     if net <= 0 or order.seller_id is None:
         return

@@ -6,7 +6,8 @@ Where the money comes back from depends on how far the order got:
 * not yet fulfilled: from platform escrow;
 * fulfilled, earnings still pending: from the counsellor's pending earnings and the platform's
   commission, in the proportion they were split (cumulative rounding, so many partial refunds add up
-  exactly to the full split);
+  exactly to the full split), the counsellor's part never more than the order still holds in
+  pending earnings (a share may have passed some on; the commission absorbs the rest);
 * already settled: from the counsellor's available earnings as far as they reach; the platform's
   commission absorbs the rest (no balance ever goes below zero).
 
@@ -22,7 +23,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from anxin.commerce import ledger, orders
+from anxin.commerce import ledger, orders, settlement
 from anxin.commerce.errors import (
     CurrencyMismatch,
     IllegalTransition,
@@ -125,7 +126,7 @@ async def _source_postings(
     assert order.seller_id is not None
     pending = ledger.earnings_pending(order.seller_id, currency)
     available = ledger.earnings_available(order.seller_id, currency)
-    balances = await ledger.lock(db, [destination, pending, available])
+    balances = await ledger.lock(db, [destination, available])
     after = order.refunded_after_allocation + amount.amount
     fee_after = _proportional(order.allocated_fee, after, order.allocated_gross)
     fee_part = fee_after - order.fee_refunded
@@ -136,8 +137,12 @@ async def _source_postings(
     from_platform = fee_part
     if net_part > 0:
         if order.settled_at is None:
-            postings.append(ledger.Posting(pending, Money(-net_part, currency)))
-            order.net_refunded_from_pending += net_part
+            # Never more than this order still holds in pending earnings (a share took part of it).
+            from_counsellor = min(settlement.pending_part(order), net_part)
+            if from_counsellor > 0:
+                postings.append(ledger.Posting(pending, Money(-from_counsellor, currency)))
+                order.net_refunded_from_pending += from_counsellor
+            from_platform += net_part - from_counsellor
         else:
             from_counsellor = min(balances.get(available.code, 0), net_part)
             if from_counsellor > 0:
