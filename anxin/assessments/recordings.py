@@ -37,7 +37,7 @@ from anxin.assessments.models import (
     DiaryRecording,
 )
 from anxin.assessments.service import DIARY_SURFACE, EVENT_DIARY_NOTE_STORED
-from anxin.core import clock, hooks, outbox
+from anxin.core import background, clock, hooks, outbox
 from anxin.core.db import Database, after_commit
 from anxin.privacy import crypto
 
@@ -265,7 +265,7 @@ async def transcribe(database: Database, home: Path, recording_id: int) -> Diary
     if not pending.data:
         heard = Heard(None, None, None, "audio_missing")
     else:
-        async with _listening_slot():
+        async with _tasks.slot():
             heard = await asyncio.to_thread(_listen, pending.data, pending.language)
     async with database.transaction() as db:
         return await store(db, recording_id, heard)
@@ -273,81 +273,26 @@ async def transcribe(database: Database, home: Path, recording_id: int) -> Diary
 
 # ---------------------------------------------------------------- running it in the worker
 
-_slot: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
-
-
-def _listening_slot() -> asyncio.Semaphore:
-    """One recording at a time per process: each transcription already uses the speech threads."""
-    loop = asyncio.get_running_loop()
-    if loop not in _slot:
-        _slot.clear()
-        _slot[loop] = asyncio.Semaphore(1)
-    return _slot[loop]
-
-
-_active: dict[tuple[str, int], asyncio.Task[None]] = {}
-_databases: dict[str, Database] = {}
-
-
-def _database_for(db: AsyncSession) -> Database:
-    """A Database on the same store as the job's session (one per process and URL)."""
-    from anxin.core.config import get_settings
-
-    url = db.get_bind().engine.url.render_as_string(hide_password=False)
-    if url not in _databases:
-        _databases[url] = Database(url, sqlite_busy_timeout_ms=get_settings().sqlite_busy_timeout_ms)
-    return _databases[url]
+# One recording at a time per process: each transcription already uses the speech threads.
+_tasks = background.AfterCommitTasks("diary transcription", id_name="recording_id", log=log)
+settle = _tasks.settle
 
 
 def schedule(db: AsyncSession, home: Path, recording_id: int) -> None:
     """Transcribe after the job's transaction commits, in this (worker) process. A lost run (the
     process stopped) is picked up again by ``missed_recordings``."""
-    database = _database_for(db)
-    after_commit(db, lambda: _start(database, home, recording_id))
-
-
-def _start(database: Database, home: Path, recording_id: int) -> None:
-    key = (database.url, recording_id)
-    loop = asyncio.get_running_loop()
-    running = _active.get(key)
-    if running is not None and not running.done() and running.get_loop() is loop:
-        return
-    task = loop.create_task(_run(database, home, recording_id))
-    _active[key] = task
-    task.add_done_callback(lambda done: _active.pop(key) if _active.get(key) is done else None)
-
-
-async def _run(database: Database, home: Path, recording_id: int) -> None:
-    try:
-        await transcribe(database, home, recording_id)
-    except Exception as exc:  # the sweep tries again; only the type is logged (no personal data)
-        log.warning(
-            "diary transcription failed", extra={"recording_id": recording_id, "error": type(exc).__name__}
-        )
-
-
-async def settle() -> None:
-    """Wait for the transcriptions running in this process (tests, shutdown)."""
-    loop = asyncio.get_running_loop()
-    while mine := [task for task in _active.values() if task.get_loop() is loop and not task.done()]:
-        await asyncio.gather(*mine, return_exceptions=True)
+    _tasks.schedule(db, recording_id, lambda database: transcribe(database, home, recording_id))
 
 
 async def missed_recordings(db: AsyncSession, *, older_than: timedelta, limit: int = 20) -> list[int]:
     """Recordings of the last day still pending, uploaded more than ``older_than`` ago."""
-    now = clock.utcnow()
-    rows = await db.scalars(
-        select(DiaryRecording.id)
-        .where(
-            DiaryRecording.status == RECORDING_PENDING,
-            DiaryRecording.created_at < now - older_than,
-            DiaryRecording.created_at > now - timedelta(days=1),
-        )
-        .order_by(DiaryRecording.id)
-        .limit(limit)
+    return await _tasks.missed(
+        db,
+        select(DiaryRecording.id).where(DiaryRecording.status == RECORDING_PENDING),
+        since=DiaryRecording.created_at,
+        older_than=older_than,
+        limit=limit,
     )
-    url = _database_for(db).url
-    return [recording_id for recording_id in rows if (url, recording_id) not in _active]
 
 
 @dataclass(frozen=True)

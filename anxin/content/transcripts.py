@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from anxin.accounts import service as accounts
 from anxin.content.models import ANSWERED, TRANSCRIPT_DONE, TRANSCRIPT_FAILED, AnswerTranscript, Question
 from anxin.content.storage import storage_for
-from anxin.core import clock, hooks, outbox
-from anxin.core.db import Database, after_commit
+from anxin.core import background, clock, hooks, outbox
+from anxin.core.db import Database
 from anxin.privacy.crypto import seal, unseal, user_owner
 
 TRANSCRIBE_JOB = "content.transcribe_answer"
@@ -138,7 +138,7 @@ async def transcribe(database: Database, home: Path, question_id: int) -> Answer
         recording = await prepare(db, home, question_id)
     if recording is None:
         return None
-    async with _listening_slot():
+    async with _tasks.slot():
         heard = await asyncio.to_thread(_listen, recording.data, recording.language)
     async with database.transaction() as db:
         return await store(db, question_id, recording.storage_key, heard)
@@ -146,84 +146,32 @@ async def transcribe(database: Database, home: Path, question_id: int) -> Answer
 
 # ---------------------------------------------------------------- running it in the worker
 
-_slot: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
-
-
-def _listening_slot() -> asyncio.Semaphore:
-    """One recording at a time per process: each transcription already uses the speech threads."""
-    loop = asyncio.get_running_loop()
-    if loop not in _slot:
-        _slot.clear()
-        _slot[loop] = asyncio.Semaphore(1)
-    return _slot[loop]
-
-
-_active: dict[tuple[str, int], asyncio.Task[None]] = {}
-_databases: dict[str, Database] = {}
-
-
-def _database_for(db: AsyncSession) -> Database:
-    """A Database on the same store as the job's session (one per process and URL)."""
-    from anxin.core.config import get_settings
-
-    url = db.get_bind().engine.url.render_as_string(hide_password=False)
-    if url not in _databases:
-        _databases[url] = Database(url, sqlite_busy_timeout_ms=get_settings().sqlite_busy_timeout_ms)
-    return _databases[url]
+# One recording at a time per process: each transcription already uses the speech threads.
+_tasks = background.AfterCommitTasks("answer transcription", id_name="question_id", log=log)
+settle = _tasks.settle
 
 
 def schedule(db: AsyncSession, home: Path, question_id: int) -> None:
     """Transcribe after the job's transaction commits, in this (worker) process; a lost run is
     picked up again by ``missed_answers``."""
-    database = _database_for(db)
-    after_commit(db, lambda: _start(database, home, question_id))
-
-
-def _start(database: Database, home: Path, question_id: int) -> None:
-    key = (database.url, question_id)
-    loop = asyncio.get_running_loop()
-    running = _active.get(key)
-    if running is not None and not running.done() and running.get_loop() is loop:
-        return
-    task = loop.create_task(_run(database, home, question_id))
-    _active[key] = task
-    task.add_done_callback(lambda done: _active.pop(key) if _active.get(key) is done else None)
-
-
-async def _run(database: Database, home: Path, question_id: int) -> None:
-    try:
-        await transcribe(database, home, question_id)
-    except Exception as exc:  # the sweep tries again; only the type is logged (no personal data)
-        log.warning(
-            "answer transcription failed", extra={"question_id": question_id, "error": type(exc).__name__}
-        )
-
-
-async def settle() -> None:
-    """Wait for the transcriptions running in this process (tests, shutdown)."""
-    loop = asyncio.get_running_loop()
-    while mine := [task for task in _active.values() if task.get_loop() is loop and not task.done()]:
-        await asyncio.gather(*mine, return_exceptions=True)
+    _tasks.schedule(db, question_id, lambda database: transcribe(database, home, question_id))
 
 
 async def missed_answers(db: AsyncSession, *, older_than: timedelta, limit: int = 20) -> list[int]:
     """Recorded answers of the last day without a transcript, answered more than ``older_than`` ago."""
-    now = clock.utcnow()
-    rows = await db.scalars(
+    return await _tasks.missed(
+        db,
         select(Question.id)
         .outerjoin(AnswerTranscript, AnswerTranscript.question_id == Question.id)
         .where(
             Question.status == ANSWERED,
             Question.answer_storage_key.is_not(None),
             AnswerTranscript.question_id.is_(None),
-            Question.answered_at < now - older_than,
-            Question.answered_at > now - timedelta(days=1),
-        )
-        .order_by(Question.id)
-        .limit(limit)
+        ),
+        since=Question.answered_at,
+        older_than=older_than,
+        limit=limit,
     )
-    url = _database_for(db).url
-    return [question_id for question_id in rows if (url, question_id) not in _active]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.accounts import service as accounts
-from anxin.core import clock, hooks, outbox
-from anxin.core.db import Database, after_commit
+from anxin.core import background, clock, hooks, outbox
+from anxin.core.db import Database
 from anxin.core.errors import NotFound
 from anxin.privacy import audit, consent, crypto
 from anxin.rooms import attachments, service
@@ -178,7 +179,7 @@ async def transcribe_message(database: Database, home: Path, message_id: int) ->
         recording = await prepare(db, home, message_id)
     if recording is None:
         return None
-    async with _listening_slot():
+    async with _tasks.slot():
         heard = await asyncio.to_thread(
             _listen, recording.data, recording.language_hint, recording.with_indicators
         )
@@ -188,34 +189,16 @@ async def transcribe_message(database: Database, home: Path, message_id: int) ->
 
 # ---------------------------------------------------------------- running it in the worker
 
-_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
-
-def _listening_slot() -> asyncio.Semaphore:
-    """At most ANXIN_SPEECH_CONCURRENCY recordings (default 1) are transcribed at once per process:
-    each already uses ANXIN_SPEECH_THREADS cores, and more at once only makes all of them slower."""
-    import os
-
-    loop = asyncio.get_running_loop()
-    if loop not in _slots:
-        _slots.clear()  # a new event loop (tests): the old semaphores belong to a closed loop
-        _slots[loop] = asyncio.Semaphore(max(1, int(os.environ.get("ANXIN_SPEECH_CONCURRENCY", "1"))))
-    return _slots[loop]
+def _at_once() -> int:
+    """ANXIN_SPEECH_CONCURRENCY recordings (default 1) are transcribed at once per process: each
+    already uses ANXIN_SPEECH_THREADS cores, and more at once only makes all of them slower."""
+    return int(os.environ.get("ANXIN_SPEECH_CONCURRENCY", "1"))
 
 
 # Running transcriptions of this process, by (database, message id).
-_active: dict[tuple[str, int], asyncio.Task[None]] = {}
-_databases: dict[str, Database] = {}
-
-
-def _database_for(db: AsyncSession) -> Database:
-    """A Database on the same store as the job's session (one per process and URL)."""
-    from anxin.core.config import get_settings
-
-    url = db.get_bind().engine.url.render_as_string(hide_password=False)
-    if url not in _databases:
-        _databases[url] = Database(url, sqlite_busy_timeout_ms=get_settings().sqlite_busy_timeout_ms)
-    return _databases[url]
+_tasks = background.AfterCommitTasks("voice transcription", id_name="message_id", log=log, at_once=_at_once)
+settle = _tasks.settle
 
 
 async def schedule(db: AsyncSession, home: Path, message_id: int) -> None:
@@ -224,54 +207,20 @@ async def schedule(db: AsyncSession, home: Path, message_id: int) -> None:
     kind = await db.scalar(select(RoomMessage.kind).where(RoomMessage.id == message_id))
     if kind != KIND_VOICE:
         return
-    database = _database_for(db)
-    after_commit(db, lambda: _start(database, home, message_id))
-
-
-def _start(database: Database, home: Path, message_id: int) -> None:
-    key = (database.url, message_id)
-    loop = asyncio.get_running_loop()
-    running = _active.get(key)
-    if running is not None and not running.done() and running.get_loop() is loop:
-        return
-    task = loop.create_task(_run(database, home, message_id))
-    _active[key] = task
-    task.add_done_callback(lambda done: _active.pop(key) if _active.get(key) is done else None)
-
-
-async def _run(database: Database, home: Path, message_id: int) -> None:
-    try:
-        await transcribe_message(database, home, message_id)
-    except Exception as exc:  # the sweep tries again; only the type is logged (no personal data)
-        log.warning(
-            "voice transcription failed", extra={"message_id": message_id, "error": type(exc).__name__}
-        )
-
-
-async def settle() -> None:
-    """Wait for the transcriptions running in this process (tests, shutdown)."""
-    loop = asyncio.get_running_loop()
-    while mine := [task for task in _active.values() if task.get_loop() is loop and not task.done()]:
-        await asyncio.gather(*mine, return_exceptions=True)
+    _tasks.schedule(db, message_id, lambda database: transcribe_message(database, home, message_id))
 
 
 async def missed_voice_messages(db: AsyncSession, *, older_than: timedelta, limit: int = 20) -> list[int]:
     """Voice messages of the last day without a transcript, sent more than ``older_than`` ago."""
-    now = clock.utcnow()
-    rows = await db.scalars(
+    return await _tasks.missed(
+        db,
         select(RoomMessage.id)
         .outerjoin(RoomTranscript, RoomTranscript.message_id == RoomMessage.id)
-        .where(
-            RoomMessage.kind == KIND_VOICE,
-            RoomTranscript.id.is_(None),
-            RoomMessage.created_at < now - older_than,
-            RoomMessage.created_at > now - timedelta(days=1),
-        )
-        .order_by(RoomMessage.id)
-        .limit(limit)
+        .where(RoomMessage.kind == KIND_VOICE, RoomTranscript.id.is_(None)),
+        since=RoomMessage.created_at,
+        older_than=older_than,
+        limit=limit,
     )
-    url = _database_for(db).url
-    return [message_id for message_id in rows if (url, message_id) not in _active]
 
 
 @dataclass(frozen=True)
