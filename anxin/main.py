@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -28,6 +28,7 @@ from anxin.mind.text import warm_up as warm_up_text
 from anxin.modules import MODULES, import_optional, load_tasks
 from anxin.privacy import keys
 from anxin.web.rendering import TEMPLATE_DIR, render_error_page
+from anxin.web.routing import SegmentGuard, guarded, path_segment
 
 log = logging.getLogger("anxin")
 STATIC_DIR = TEMPLATE_DIR.parent / "static"
@@ -113,15 +114,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app, render_error_page)
     app.include_router(health_router)
-    api = APIRouter(prefix=API_PREFIX)
+    # Each module's routers sit behind a guard that skips them for paths they cannot match
+    # (web/routing.py): route matching is most of the CPU a short request costs otherwise.
+    api_depth = API_PREFIX.count("/")
+    api = SegmentGuard(segments=frozenset({path_segment(API_PREFIX, 0)}), depth=0, prefix=API_PREFIX)
     for module in MODULES:
         routes = import_optional(module, "routes")
         if routes is not None:
-            api.include_router(routes.router)
+            api.include_router(guarded(routes.router, depth=api_depth))
     app.include_router(api)
     for module in MODULES:
         pages = import_optional(module, "pages")
         if pages is not None:
-            app.include_router(pages.router)
+            app.include_router(guarded(pages.router))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

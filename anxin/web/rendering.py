@@ -48,8 +48,16 @@ HTML_LANG = {"zh-CN": "zh-Hans", "en": "en"}
 _rendering_locale: ContextVar[str] = ContextVar("anxin_rendering_locale", default="en")
 
 
+@lru_cache(maxsize=8192)
+def _translated(locale: str, message: str) -> str:
+    return gettext(locale, message)
+
+
 def _translate(message: str, **params: Any) -> str:
-    return gettext(_rendering_locale.get(), message, **params)
+    # A page asks for some fifty messages, nearly all without parameters: answer those from a cache.
+    if params:
+        return gettext(_rendering_locale.get(), message, **params)
+    return _translated(_rendering_locale.get(), message)
 
 
 def _translate_plural(singular: str, plural: str, n: int, **params: Any) -> str:
@@ -81,6 +89,9 @@ def environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the code and change only with a new process: without this, every
+        # page (base, menus, includes) costs a stat() of each template file.
+        auto_reload=False,
     )
     env.policies["ext.i18n.trimmed"] = True
     # Messages use str.format placeholders: _("Call {number}", number=...).
@@ -121,18 +132,28 @@ def render_template(template: str, locale: str, context: dict[str, Any]) -> str:
         return environment().get_template(template).render({"locale": locale, **context})
 
 
+@lru_cache(maxsize=1)
+def _shell_constants() -> tuple[tuple[tuple[str, str], ...], tuple[Any, ...]]:
+    """The language and region choices of the page shell: the same for every page."""
+    return (
+        tuple((code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES),
+        tuple(sorted(CRISIS_RESOURCES.values(), key=lambda r: r.code)),
+    )
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
     locale = locale_of(request)
     region = visitor_region(request)
+    locales, regions = _shell_constants()
     values: dict[str, Any] = {
         "request": request,
         "request_id": getattr(request.state, "request_id", ""),
         "html_lang": HTML_LANG.get(locale, "en"),
-        "locales": [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
+        "locales": locales,
         "region": region,
-        "regions": sorted(CRISIS_RESOURCES.values(), key=lambda r: r.code),
+        "regions": regions,
         "crisis": resources_for(region, settings_of(request).default_region),
         "version": __version__,
         "current_path": request.url.path,
