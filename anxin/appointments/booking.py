@@ -242,14 +242,15 @@ async def hold_slot(
         created_at=now,
         refunded_amount=0,
     )
-    # The catalog item first, so the booking is inserted whole in one statement.
-    item = await catalog.put_item(
+    # The catalog item first (a new one: its ref is random), so the booking is inserted whole in
+    # one statement, together with the item's price.
+    item = await catalog.new_item(
         db,
         item_type=SESSION_ITEM,
         ref=f"booking:{secrets.token_hex(12)}",
         seller_id=counsellor_id,
         title="Counselling session",
-        prices={price.currency: price.amount},
+        price=price,
         starts_at=starts_at,
     )
     booking.item_id = item.id

@@ -73,6 +73,39 @@ async def put_item(
     return item
 
 
+async def new_item(
+    db: AsyncSession,
+    *,
+    item_type: str,
+    ref: str,
+    seller_id: int,
+    title: str,
+    price: Money,
+    starts_at: datetime | None = None,
+) -> CatalogItem:
+    """Create an item that cannot exist yet (``ref`` is new, e.g. random) with its one price: two
+    INSERTs, none of ``put_item``'s look-ups. A ``ref`` that exists after all fails on the unique
+    index (IntegrityError)."""
+    if item_type not in ITEM_TYPES:
+        raise ValueError(f"unknown item type {item_type!r}")
+    check_currency(price.currency)
+    if price.amount <= 0:
+        raise InvalidAmount()
+    item = CatalogItem(
+        item_type=item_type,
+        ref=ref,
+        seller_id=seller_id,
+        title=title,
+        active=True,
+        starts_at=starts_at,
+        created_at=clock.utcnow(),
+    )
+    db.add(item)
+    await db.flush()
+    db.add(ItemPrice(item_id=item.id, currency=price.currency, amount=price.amount))
+    return item
+
+
 async def get_item(db: AsyncSession, item_id: int) -> CatalogItem:
     item = await db.get(CatalogItem, item_id)
     if item is None or not item.active:

@@ -187,3 +187,42 @@ async def test_only_legal_moves_and_every_move_is_recorded(shop: Shop) -> None:
             assert target in orders.LEGAL_TRANSITIONS  # no move into an unknown state
         if source in (orders.REFUNDED, orders.CANCELLED, orders.FAILED):
             assert not targets  # end states are final
+
+
+async def test_a_new_item_is_created_with_its_price_and_never_twice(shop: Shop) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from anxin.commerce import catalog
+
+    async with shop.database.transaction() as db:
+        item = await catalog.new_item(
+            db,
+            item_type="session",
+            ref="booking:abc",
+            seller_id=COUNSELLOR,
+            title="t",
+            price=Money(12_00, "CNY"),
+        )
+        item_id = item.id
+    async with shop.database.transaction(write=False) as db:
+        assert await catalog.prices_of(db, item_id) == {"CNY": Money(12_00, "CNY")}
+    with pytest.raises(IntegrityError):
+        async with shop.database.transaction() as db:
+            await catalog.new_item(
+                db,
+                item_type="session",
+                ref="booking:abc",
+                seller_id=COUNSELLOR,
+                title="t",
+                price=Money(1, "CNY"),
+            )
+    with pytest.raises(InvalidAmount):
+        async with shop.database.transaction() as db:
+            await catalog.new_item(
+                db,
+                item_type="session",
+                ref="booking:def",
+                seller_id=COUNSELLOR,
+                title="t",
+                price=Money(0, "CNY"),
+            )
