@@ -26,11 +26,8 @@ import argparse
 import asyncio
 import os
 import random
-import secrets
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -38,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.purchase import admin_connect, free_port
+from benchmarks._server import free_port, start_anxin_serve, stop, throwaway_postgres
 
 API = "/api/v1/appointments"
 PRICE = 200_00
@@ -184,31 +181,11 @@ async def search(base: str, rounds: int) -> tuple[list[float], set[int]]:
     return latencies, statuses
 
 
-def start_server(home: Path, database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    """``anxin serve`` with ``workers`` processes (more than one needs Redis for the outbox and events)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
-    env.update(
-        {
-            "ANXIN_HOME": str(home),
-            "ANXIN_DATABASE_URL": database_url,
-            "ANXIN_LOG_LEVEL": "WARNING",
-            "ANXIN_ENVIRONMENT": "development",
-        }
-    )
-    if workers > 1:
-        env["ANXIN_REDIS_URL"] = os.environ.get("ANXIN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    anxin = Path(sys.executable).with_name("anxin")
-    command = [str(anxin), "serve", "--port", str(port), "--no-migrate", "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.terminate()
-    raise RuntimeError("anxin serve did not become ready")
+def redis_env(workers: int) -> dict[str, str]:
+    """More than one web process needs Redis for the outbox and events."""
+    if workers <= 1:
+        return {}
+    return {"ANXIN_REDIS_URL": os.environ.get("ANXIN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")}
 
 
 def check_database(admin_url: str, name: str) -> tuple[int, int]:
@@ -244,48 +221,44 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="web processes (> 1 uses Redis)")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    name = f"anxin_bench_{secrets.token_hex(4)}"
     home = Path(tempfile.mkdtemp(prefix="anxin-bench-"))
-    database_url = (
-        args.postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-    )
-    with admin_connect(args.postgres) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    server = None
     try:
-        from anxin.core.migrate import upgrade
+        with throwaway_postgres(args.postgres) as (name, database_url):
+            from anxin.core.migrate import upgrade
 
-        upgrade(database_url)
-        started = time.perf_counter()
-        tokens, counsellors = asyncio.run(
-            seed(home, database_url, args.clients, max(args.counsellors, args.clients))
-        )
-        took = time.perf_counter() - started
-        print(f"seeded {len(counsellors)} counsellors and {len(tokens)} clients in {took:.0f} s")
-        port = free_port()
-        server = start_server(home, database_url, port, args.workers)
-        base = f"http://127.0.0.1:{port}"
-        latencies, statuses = asyncio.run(search(base, args.searches))
-        report(
-            f"directory search ({len(counsellors)} counsellors)", latencies, f"statuses={sorted(statuses)}"
-        )
-        latencies, statuses = asyncio.run(book(base, tokens, counsellors, args.seconds))
-        won = statuses.get(201, 0)
-        report(
-            f"booking ({args.clients} concurrent clients)",
-            latencies,
-            f"bookings/s={won / args.seconds:.0f} statuses={dict(sorted(statuses.items()))}",
-        )
-        active, distinct = check_database(args.postgres, name)
-        print(f"database: {active} active bookings, {distinct} distinct slots (must be equal)")
-        assert active == distinct
-        assert not any(status >= 500 for status in statuses)
+            upgrade(database_url)
+            started = time.perf_counter()
+            tokens, counsellors = asyncio.run(
+                seed(home, database_url, args.clients, max(args.counsellors, args.clients))
+            )
+            took = time.perf_counter() - started
+            print(f"seeded {len(counsellors)} counsellors and {len(tokens)} clients in {took:.0f} s")
+            port = free_port()
+            server = start_anxin_serve(
+                home, database_url, port, workers=args.workers, env=redis_env(args.workers)
+            )
+            try:
+                base = f"http://127.0.0.1:{port}"
+                latencies, statuses = asyncio.run(search(base, args.searches))
+                report(
+                    f"directory search ({len(counsellors)} counsellors)",
+                    latencies,
+                    f"statuses={sorted(statuses)}",
+                )
+                latencies, statuses = asyncio.run(book(base, tokens, counsellors, args.seconds))
+                won = statuses.get(201, 0)
+                report(
+                    f"booking ({args.clients} concurrent clients)",
+                    latencies,
+                    f"bookings/s={won / args.seconds:.0f} statuses={dict(sorted(statuses.items()))}",
+                )
+                active, distinct = check_database(args.postgres, name)
+                print(f"database: {active} active bookings, {distinct} distinct slots (must be equal)")
+                assert active == distinct
+                assert not any(status >= 500 for status in statuses)
+            finally:
+                stop(server)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        with admin_connect(args.postgres) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(home, ignore_errors=True)
 
 

@@ -25,23 +25,12 @@ import contextlib
 import os
 import random
 import secrets
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from benchmarks import _server as bench
 
 
 def rss_mib(pid: int) -> float:
@@ -55,42 +44,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-async def seed(database_url: str, pairs: int) -> list[tuple[int, tuple[int, str], tuple[int, str]]]:
-    """(room id, (client id, token), (counsellor id, token)) per pair."""
-    os.environ["ANXIN_TEST_FAST_HASH"] = "1"  # seeding speed only; nobody signs in with these
-    from anxin.accounts import service as accounts
-    from anxin.accounts import sessions
-    from anxin.accounts.models import ROLE_CLIENT, ROLE_COUNSELLOR, SESSION_API
-    from anxin.core.db import Database
-    from anxin.modules import load_tasks
-    from anxin.rooms import service
-
-    load_tasks()
-    database = Database(database_url)
-    rooms = []
-    try:
-        for n in range(pairs):
-            async with database.transaction() as db:
-                people = []
-                for role in (ROLE_CLIENT, ROLE_COUNSELLOR):
-                    user = await accounts.create_confirmed_user(
-                        db, email=f"b{n}{role}{secrets.token_hex(3)}@example.com",
-                        password=f"bench {secrets.token_hex(8)}", role=role,
-                    )  # fmt: skip
-                    token, _ = await sessions.start(db, user, kind=SESSION_API, user_agent=None)
-                    people.append((user.id, token))
-                room = await service.open_room(db, client_id=people[0][0], counselor_id=people[1][0])
-                rooms.append((room.id, people[0], people[1]))
-    finally:
-        await database.dispose()
-    return rooms
 
 
 async def connect_all(ws_url: str, rooms: list, on_message) -> list:  # type: ignore[no-untyped-def,type-arg]
@@ -179,58 +132,25 @@ async def idle_phase(ws_url: str, rooms: list, count: int) -> int:  # type: igno
     return ok
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "anxin.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--ws", "websockets-sansio", "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("the server did not become ready")
-
-
 async def main(args: argparse.Namespace) -> None:
-    import psycopg
+    with bench.throwaway_postgres(args.postgres) as (_, database_url):
+        await measure(args, database_url)
 
-    name = f"anxin_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(args.postgres, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+
+async def measure(args: argparse.Namespace, database_url: str) -> None:
+    with bench.admin_connect(args.postgres) as conn:
         sync = conn.execute("SHOW synchronous_commit").fetchone()
-    database_url = (
-        args.postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-    )
     home = Path(tempfile.mkdtemp(prefix="anxin-bench-"))
-    from anxin.core.migrate import upgrade
-    from anxin.privacy import keys
-
-    upgrade(database_url)
-    entry = keys.new_key_entry("v1")
-    keys.use_keyring(keys.parse_keyring(entry))
-    port = free_port()
-    env = {
-        **os.environ,
-        "ANXIN_DATABASE_URL": database_url,
-        "ANXIN_HOME": str(home),
-        "ANXIN_MASTER_KEY": entry,
-        "ANXIN_LOG_LEVEL": "WARNING",
-        "ANXIN_REALTIME_FRAMES_PER_SECOND": "1000",
-        "ANXIN_REALTIME_FRAME_BURST": "1000",
-    }
-    server = await asyncio.to_thread(start_server, env, port)
+    env = bench.realtime_env(database_url, home)
+    port = bench.free_port()
+    server = await asyncio.to_thread(bench.start_uvicorn, env, port)
     ws_url = f"ws://127.0.0.1:{port}/api/v1/realtime"
     try:
         pairs = max(args.sockets // 2, args.writers)
         print(
             f"PostgreSQL synchronous_commit={sync[0] if sync else '?'}; seeding {pairs} rooms …", flush=True
         )
-        rooms = await seed(database_url, pairs)
+        rooms = await bench.seed_room_pairs(database_url, pairs)
         print(f"server RSS before sockets: {rss_mib(server.pid):.0f} MiB", flush=True)
         clients = await connect_all(ws_url, rooms[: args.sockets // 2], lambda side: None)
         print(f"{len(clients)} sockets connected; server RSS {rss_mib(server.pid):.0f} MiB", flush=True)
@@ -240,7 +160,7 @@ async def main(args: argparse.Namespace) -> None:
         print(
             f"latency send→other socket at {args.rate:.0f} msg/s with {len(clients)} sockets: "
             f"n={len(latencies)}/{expected} p50={statistics.median(latencies):.1f} ms "
-            f"p95={percentile(latencies, 0.95):.1f} ms p99={percentile(latencies, 0.99):.1f} ms "
+            f"p95={bench.percentile(latencies, 0.95):.1f} ms p99={bench.percentile(latencies, 0.99):.1f} ms "
             f"max={max(latencies):.1f} ms",
             flush=True,
         )
@@ -266,13 +186,7 @@ async def main(args: argparse.Namespace) -> None:
             flush=True,
         )
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        bench.stop(server, timeout=20)
 
 
 if __name__ == "__main__":

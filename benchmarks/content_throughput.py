@@ -26,15 +26,13 @@ import random
 import secrets
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from benchmarks.purchase import admin_connect, free_port, percentile
+from benchmarks._server import free_port, percentile, start_anxin_serve, stop, throwaway_postgres
 
 ITEMS, READERS, OWNED, AUTHORS = 1_000, 100, 100, 20
 COURSE_EVERY = 10  # every tenth item is a course with one lesson
@@ -205,35 +203,14 @@ def tree_cpu_seconds(root: int) -> float:
     return total
 
 
-def start_server(home: Path, database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
-    env.update(
-        {
-            "ANXIN_HOME": str(home),
-            "ANXIN_DATABASE_URL": database_url,
-            "ANXIN_LOG_LEVEL": "WARNING",
-            "ANXIN_ENVIRONMENT": "development",
-        }
-    )
-    if workers > 1:
-        env["ANXIN_REDIS_URL"] = os.environ.get("ANXIN_REDIS_URL", "redis://127.0.0.1:6379/0")
-        env["ANXIN_REDIS_NAMESPACE"] = f"bench{secrets.token_hex(3)}"
-    anxin = Path(sys.executable).with_name("anxin")
-    process = subprocess.Popen(
-        [str(anxin), "serve", "--port", str(port), "--no-migrate", "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.terminate()
-    raise RuntimeError("anxin serve did not become ready")
+def redis_env(workers: int) -> dict[str, str]:
+    """More than one web process needs Redis for the outbox and events (a namespace of their own)."""
+    if workers <= 1:
+        return {}
+    return {
+        "ANXIN_REDIS_URL": os.environ.get("ANXIN_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "ANXIN_REDIS_NAMESPACE": f"bench{secrets.token_hex(3)}",
+    }
 
 
 async def run_phase(
@@ -290,36 +267,30 @@ def main() -> None:
 
     from anxin.core.migrate import upgrade
 
-    name = f"anxin_bench_{secrets.token_hex(4)}"
-    database_url = (
-        args.postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
-    )
     home = Path(tempfile.mkdtemp(prefix="anxin-bench-"))
-    with admin_connect(args.postgres) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    server = None
     results = {}
     cpu: dict[str, float] = {}
     try:
-        for revision in args.revision.split(","):
-            upgrade(database_url, revision.strip())
-        readers, audio_size = asyncio.run(seed(home, database_url))
-        port = free_port()
-        server = start_server(home, database_url, port, args.workers)
-        base = f"http://127.0.0.1:{port}"
-        asyncio.run(run_phase(base, readers, "page", 4, 2.0, audio_size))  # warm-up
-        for phase in ("page", "audio"):
-            cpu_before = tree_cpu_seconds(server.pid)
-            results[phase] = asyncio.run(
-                run_phase(base, readers, phase, args.clients, args.seconds, audio_size)
+        with throwaway_postgres(args.postgres) as (_, database_url):
+            for revision in args.revision.split(","):
+                upgrade(database_url, revision.strip())
+            readers, audio_size = asyncio.run(seed(home, database_url))
+            port = free_port()
+            server = start_anxin_serve(
+                home, database_url, port, workers=args.workers, env=redis_env(args.workers)
             )
-            cpu[phase] = tree_cpu_seconds(server.pid) - cpu_before
+            try:
+                base = f"http://127.0.0.1:{port}"
+                asyncio.run(run_phase(base, readers, "page", 4, 2.0, audio_size))  # warm-up
+                for phase in ("page", "audio"):
+                    cpu_before = tree_cpu_seconds(server.pid)
+                    results[phase] = asyncio.run(
+                        run_phase(base, readers, phase, args.clients, args.seconds, audio_size)
+                    )
+                    cpu[phase] = tree_cpu_seconds(server.pid) - cpu_before
+            finally:
+                stop(server)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        with admin_connect(args.postgres) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(home, ignore_errors=True)
 
     load = os.getloadavg()

@@ -20,9 +20,7 @@ import asyncio
 import os
 import secrets
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,20 +28,10 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks._server import free_port, percentile, start_anxin_serve, stop, throwaway_postgres
+
 API = "/api/v1/commerce"
 PRICE = 10_00
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def admin_connect(admin_url: str):  # type: ignore[no-untyped-def]
-    import psycopg
-
-    return psycopg.connect(admin_url, autocommit=True)
 
 
 async def seed(home: Path, database_url: str, clients: int, counsellors: int) -> tuple[list[str], list[int]]:
@@ -93,34 +81,6 @@ async def seed(home: Path, database_url: str, clients: int, counsellors: int) ->
     finally:
         await database.dispose()
     return tokens, items
-
-
-def start_server(home: Path, database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
-    env.update(
-        {
-            "ANXIN_HOME": str(home),
-            "ANXIN_DATABASE_URL": database_url,
-            "ANXIN_LOG_LEVEL": "WARNING",
-            "ANXIN_ENVIRONMENT": "development",
-        }
-    )
-    anxin = Path(sys.executable).with_name("anxin")
-    process = subprocess.Popen(
-        [str(anxin), "serve", "--port", str(port), "--no-migrate"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.terminate()
-    raise RuntimeError("anxin serve did not become ready")
 
 
 async def load(
@@ -232,11 +192,6 @@ async def check_books(database_url: str) -> tuple[list[str], int]:
         await database.dispose()
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -250,36 +205,28 @@ def main() -> None:
 
     from anxin.core.migrate import upgrade
 
-    name = f"anxin_bench_{secrets.token_hex(4)}"
-    base_url = args.postgres.rsplit("/", 1)[0]
-    database_url = base_url.replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
     home = Path(tempfile.mkdtemp(prefix="anxin-bench-"))
-    with admin_connect(args.postgres) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    server = None
     try:
-        upgrade(database_url)
-        tokens, items = asyncio.run(seed(home, database_url, args.clients, args.counsellors))
-        started = time.perf_counter()
-        if args.layer == "http":
-            port = free_port()
-            server = start_server(home, database_url, port)
+        with throwaway_postgres(args.postgres) as (_, database_url):
+            upgrade(database_url)
+            tokens, items = asyncio.run(seed(home, database_url, args.clients, args.counsellors))
             started = time.perf_counter()
-            latencies, statuses = asyncio.run(load(f"http://127.0.0.1:{port}", tokens, items, args.seconds))
-            server.terminate()
-            server.wait(timeout=30)
-            server = None
-        else:
-            client_ids = list(range(1_000_000, 1_000_000 + args.clients))
-            latencies, statuses = asyncio.run(load_service(database_url, client_ids, items, args.seconds))
-        elapsed = time.perf_counter() - started
-        violations, purchases = asyncio.run(check_books(database_url))
+            if args.layer == "http":
+                port = free_port()
+                server = start_anxin_serve(home, database_url, port)
+                try:
+                    started = time.perf_counter()
+                    latencies, statuses = asyncio.run(
+                        load(f"http://127.0.0.1:{port}", tokens, items, args.seconds)
+                    )
+                finally:
+                    stop(server)
+            else:
+                client_ids = list(range(1_000_000, 1_000_000 + args.clients))
+                latencies, statuses = asyncio.run(load_service(database_url, client_ids, items, args.seconds))
+            elapsed = time.perf_counter() - started
+            violations, purchases = asyncio.run(check_books(database_url))
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        with admin_connect(args.postgres) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(home, ignore_errors=True)
 
     succeeded = statuses.get(201, 0)

@@ -20,51 +20,20 @@ import asyncio
 import contextlib
 import json
 import os
-import secrets
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.chat import free_port, percentile, start_server
-
-
-async def seed(database_url: str, pairs: int) -> list[tuple[int, tuple[int, str], tuple[int, str]]]:
-    os.environ["ANXIN_TEST_FAST_HASH"] = "1"  # seeding speed only; nobody signs in with these
-    from anxin.accounts import service as accounts
-    from anxin.accounts import sessions
-    from anxin.accounts.models import ROLE_CLIENT, ROLE_COUNSELLOR, SESSION_API
-    from anxin.appointments.models import CareRelationship
-    from anxin.core import clock
-    from anxin.core.db import Database
-    from anxin.modules import load_tasks
-    from anxin.rooms import service
-
-    load_tasks()
-    database = Database(database_url)
-    rooms = []
-    try:
-        for n in range(pairs):
-            async with database.transaction() as db:
-                people = []
-                for role in (ROLE_CLIENT, ROLE_COUNSELLOR):
-                    user = await accounts.create_confirmed_user(
-                        db, email=f"s{n}{role}{secrets.token_hex(3)}@example.com",
-                        password=f"bench {secrets.token_hex(8)}", role=role,
-                    )  # fmt: skip
-                    token, _ = await sessions.start(db, user, kind=SESSION_API, user_agent=None)
-                    people.append((user.id, token))
-                db.add(
-                    CareRelationship(
-                        client_id=people[0][0], counsellor_id=people[1][0], status="active",
-                        started_at=clock.utcnow(),
-                    )
-                )  # fmt: skip
-                room = await service.open_room(db, client_id=people[0][0], counselor_id=people[1][0])
-                rooms.append((room.id, people[0], people[1]))
-    finally:
-        await database.dispose()
-    return rooms
+from benchmarks._server import (
+    free_port,
+    percentile,
+    realtime_env,
+    seed_room_pairs,
+    start_uvicorn,
+    stop,
+    throwaway_postgres,
+)
 
 
 class AlertSocket:
@@ -163,59 +132,33 @@ async def flag_count(database_url: str) -> int:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from anxin.core.migrate import upgrade
-    from anxin.privacy import keys
-
     home = Path(tempfile.mkdtemp(prefix="anxin-bench-"))
-    name = f"anxin_bench_{secrets.token_hex(4)}"
-    if args.sqlite:
-        database_url = f"sqlite+aiosqlite:///{home / 'anxin.db'}"
-    else:
-        import psycopg
-
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        database_url = (
-            args.postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-        )
-    upgrade(database_url)
-    entry = keys.new_key_entry("v1")
-    keys.use_keyring(keys.parse_keyring(entry))
-    port = free_port()
-    env = {
-        **os.environ,
-        "ANXIN_DATABASE_URL": database_url,
-        "ANXIN_HOME": str(home),
-        "ANXIN_MASTER_KEY": entry,
-        "ANXIN_LOG_LEVEL": "WARNING",
-        "ANXIN_REALTIME_FRAMES_PER_SECOND": "1000",
-        "ANXIN_REALTIME_FRAME_BURST": "1000",
-    }
-    server = await asyncio.to_thread(start_server, env, port)
-    try:
-        rooms = await seed(database_url, args.pairs)
-        latencies, missed = await run(
-            f"ws://127.0.0.1:{port}/api/v1/realtime", rooms, args.count, args.rate, args.timeout
-        )
-        flags = await flag_count(database_url)
-        backend = "SQLite" if args.sqlite else "PostgreSQL"
-        print(
-            f"{backend}, {args.pairs} pairs, {args.rate:.0f} high-risk msg/s: "
-            "alert on the counsellor's socket "
-            f"n={len(latencies)}/{args.count} missed={missed} p50={statistics.median(latencies):.1f} ms "
-            f"p95={percentile(latencies, 0.95):.1f} ms p99={percentile(latencies, 0.99):.1f} ms "
-            f"max={max(latencies):.1f} ms; flags in the database: {flags}; "
-            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
-            flush=True,
-        )
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        if not args.sqlite:
-            import psycopg
-
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with contextlib.ExitStack() as cleanup:
+        if args.sqlite:
+            database_url = f"sqlite+aiosqlite:///{home / 'anxin.db'}"
+        else:
+            _, database_url = cleanup.enter_context(throwaway_postgres(args.postgres))
+        env = realtime_env(database_url, home)
+        port = free_port()
+        server = await asyncio.to_thread(start_uvicorn, env, port)
+        try:
+            rooms = await seed_room_pairs(database_url, args.pairs, in_care=True)
+            latencies, missed = await run(
+                f"ws://127.0.0.1:{port}/api/v1/realtime", rooms, args.count, args.rate, args.timeout
+            )
+            flags = await flag_count(database_url)
+            backend = "SQLite" if args.sqlite else "PostgreSQL"
+            print(
+                f"{backend}, {args.pairs} pairs, {args.rate:.0f} high-risk msg/s: "
+                "alert on the counsellor's socket "
+                f"n={len(latencies)}/{args.count} missed={missed} p50={statistics.median(latencies):.1f} ms "
+                f"p95={percentile(latencies, 0.95):.1f} ms p99={percentile(latencies, 0.99):.1f} ms "
+                f"max={max(latencies):.1f} ms; flags in the database: {flags}; "
+                f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+                flush=True,
+            )
+        finally:
+            stop(server, timeout=20)
 
 
 if __name__ == "__main__":
