@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from anxin.accounts.models import ROLE_ADMIN, User
+from anxin.counselors import files
 from anxin.counselors.errors import CounselorNotFound, PhotoRejected
 from anxin.counselors.models import VERIFIED, CounselorProfile
 
@@ -63,14 +64,13 @@ async def set_photo(db: AsyncSession, user: User, *, home: Path, data: bytes) ->
         raise CounselorNotFound("Please write your profile first.")
     picture = normalise_photo(data)
     folder = photos_dir(home)
-    folder.mkdir(parents=True, exist_ok=True)
     name = secrets.token_hex(16)
-    (folder / name).write_bytes(picture)
+    files.write(db, folder / name, picture)  # deleted again if this unit of work rolls back
     old = profile.photo_name
     profile.photo_name = name
     await db.flush()
     if old:
-        (folder / old).unlink(missing_ok=True)
+        files.unlink_after_commit(db, folder / old)  # kept if the change rolls back
     return profile
 
 
@@ -80,7 +80,7 @@ async def remove_photo(db: AsyncSession, user: User, *, home: Path) -> None:
         return
     name, profile.photo_name = profile.photo_name, None
     await db.flush()
-    (photos_dir(home) / name).unlink(missing_ok=True)
+    files.unlink_after_commit(db, photos_dir(home) / name)
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,16 @@ async def read_photo(db: AsyncSession, viewer: User | None, counsellor_id: int, 
     if not path.is_file():
         raise CounselorNotFound()
     return Photo(path.read_bytes(), PHOTO_TYPE, public)
+
+
+async def _named_photos(db: AsyncSession, names: list[str]) -> list[str]:
+    rows = await db.scalars(select(CounselorProfile.photo_name).where(CounselorProfile.photo_name.in_(names)))
+    return [name for name in rows.all() if name]
+
+
+async def sweep_orphan_photos(db: AsyncSession, *, home: Path) -> int:
+    """Delete photo files no profile names (left by a process that died before committing)."""
+    return await files.sweep_orphans(db, photos_dir(home), _named_photos)
 
 
 def erase_photo_file(home: Path, name: str | None) -> None:

@@ -20,7 +20,7 @@ from anxin.accounts.models import ROLE_ADMIN, ROLE_COUNSELLOR, User
 from anxin.core import clock
 from anxin.core.errors import Conflict, Forbidden, ValidationFailed
 from anxin.core.money import MINOR_UNIT_DIGITS, Money
-from anxin.counselors import availability, search, vocab
+from anxin.counselors import availability, files, search, vocab
 from anxin.counselors.errors import (
     ApplicationIncomplete,
     CounselorNotFound,
@@ -176,7 +176,6 @@ async def add_document(
     content_type = sniff_document(data)
     storage_name = secrets.token_hex(16)
     folder = documents_dir(home)
-    folder.mkdir(parents=True, exist_ok=True)
     sealed = await seal(db, user_owner(user.id), data, context=DOCUMENT_CONTEXT)
     row = CredentialDocument(
         counsellor_id=user.id,
@@ -190,8 +189,8 @@ async def add_document(
     )
     db.add(row)
     await db.flush()
-    # Written before commit; a rolled-back upload leaves an unreadable orphan the erase sweep removes.
-    (folder / storage_name).write_bytes(sealed)
+    # Written before commit, so a committed row always has its file; deleted again on rollback.
+    files.write(db, folder / storage_name, sealed)
     return row
 
 
@@ -225,6 +224,18 @@ async def access_document(db: AsyncSession, user: User, document_id: int, *, hom
             subject_id=row.counsellor_id,
         )
     return OpenedDocument(name, row.content_type, data)
+
+
+async def _named_documents(db: AsyncSession, names: list[str]) -> list[str]:
+    rows = await db.scalars(
+        select(CredentialDocument.storage_name).where(CredentialDocument.storage_name.in_(names))
+    )
+    return list(rows.all())
+
+
+async def sweep_orphan_documents(db: AsyncSession, *, home: Path) -> int:
+    """Delete certificate files no row names (left by a process that died before committing)."""
+    return await files.sweep_orphans(db, documents_dir(home), _named_documents)
 
 
 async def documents_of(db: AsyncSession, counsellor_id: int) -> list[CredentialDocument]:
