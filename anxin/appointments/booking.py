@@ -94,6 +94,31 @@ async def busy_intervals(
     return busy
 
 
+async def busy_intervals_of(
+    db: AsyncSession, counsellor_ids: list[int], start: datetime, end: datetime
+) -> dict[int, list[Interval]]:
+    """``busy_intervals`` of several counsellors in one query (matching checks its listed few)."""
+    now = clock.utcnow()
+    busy: dict[int, list[Interval]] = {counsellor_id: [] for counsellor_id in counsellor_ids}
+    if not counsellor_ids:
+        return busy
+    rows = await db.execute(
+        select(
+            Booking.counsellor_id, Booking.starts_at, Booking.ends_at, Booking.status, Booking.hold_expires_at
+        ).where(
+            Booking.counsellor_id.in_(counsellor_ids),
+            Booking.status.in_(ACTIVE),
+            Booking.starts_at < end,
+            Booking.ends_at > start,
+        )
+    )
+    for counsellor_id, starts_at, ends_at, status, hold_expires_at in rows.all():
+        if status == HELD and hold_expires_at is not None and clock.as_utc(hold_expires_at) <= now:
+            continue
+        busy[counsellor_id].append(Interval(clock.as_utc(starts_at), clock.as_utc(ends_at)))
+    return busy
+
+
 async def free_slots(db: AsyncSession, counsellor_id: int, start: datetime, end: datetime) -> list[Interval]:
     """A counsellor's bookable slots in [start, end), in UTC."""
     return await counselors.free_slots(db, counsellor_id, start, end, not_before=clock.utcnow() + MIN_NOTICE)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from anxin.core.notify.templates import N_
 
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 PERIODS = ("morning", "afternoon", "evening", "weekend")
 # Local hours [start, end) of each part of the day, in the client's time zone.
 PERIOD_HOURS = {"morning": (6, 12), "afternoon": (12, 17), "evening": (17, 23)}
@@ -110,6 +110,11 @@ class Scored:
     features: dict[str, float]
 
 
+@lru_cache(maxsize=64)
+def _zone(timezone: str) -> ZoneInfo:
+    return ZoneInfo(timezone)
+
+
 class Ranker(Protocol):
     def score(self, features: Mapping[str, float]) -> float: ...
 
@@ -123,12 +128,18 @@ class WeightedRanker:
 
 
 def period_of(start: datetime, zone: ZoneInfo) -> set[str]:
+    return set(_periods(start, zone))
+
+
+@lru_cache(maxsize=65536)
+def _periods(start: datetime, zone: ZoneInfo) -> frozenset[str]:
+    # Memoised: slots are hourly, so clients in one time zone ask about the same few hundred starts.
     local = start.astimezone(zone)
     periods = {"weekend"} if local.weekday() >= 5 else set()
     for name, (lo, hi) in PERIOD_HOURS.items():
         if lo <= local.hour < hi:
             periods.add(name)
-    return periods
+    return frozenset(periods)
 
 
 def passes_hard_filters(intake: Intake, candidate: Candidate) -> bool:
@@ -177,10 +188,13 @@ def features(
         if values["gender"]:
             reasons.append(Reason("gender", 0.0, REASONS["gender"]))
     if intake.times and calendar:
-        zone = ZoneInfo(intake.timezone)
+        zone = _zone(intake.timezone)
+        wanted = set(intake.times)
         offered: set[str] = set()
         for start in candidate.slots:
-            offered |= period_of(start, zone)
+            offered |= _periods(start, zone)
+            if wanted <= offered:
+                break  # every asked-for part of the day is offered: the rest cannot add
         matched_times = [t for t in intake.times if t in offered]
         values["times"] = len(matched_times) / len(intake.times)
         if matched_times:
@@ -201,9 +215,33 @@ def features(
 SLOT_FEATURES = ("times", "soon")
 
 
-def upper_bound(intake: Intake, candidate: Candidate, weights: Mapping[str, float]) -> float:
-    """The most a candidate can score once its calendar is known (the calendar only adds)."""
-    values, _ = features(intake, candidate, _EPOCH, calendar=False)
+def static_values(intake: Intake, candidate: Candidate, concerns: tuple[str, ...]) -> dict[str, float]:
+    """The calendar-free feature values of ``features`` (same names, values and order), without
+    building reasons: the bound is computed for every candidate, the reasons only for the listed."""
+    values: dict[str, float] = {}
+    if concerns:
+        values["concerns"] = sum(1 for c in concerns if c in candidate.specialties) / len(concerns)
+    if intake.approach:
+        values["approach"] = 1.0 if intake.approach in candidate.approaches else 0.0
+    if intake.gender:
+        values["gender"] = 1.0 if candidate.gender == intake.gender else 0.0
+    price = candidate.price(intake.modality)
+    if intake.budget is not None and price is not None and intake.budget > 0:
+        values["budget_room"] = max(0.0, min(1.0, (intake.budget - price) / intake.budget))
+    if intake.first_time and candidate.first_session_discount_bp > 0:
+        values["first_session"] = 1.0
+    return values
+
+
+def upper_bound(
+    intake: Intake,
+    candidate: Candidate,
+    weights: Mapping[str, float],
+    concerns: tuple[str, ...] | None = None,
+) -> float:
+    """The most a candidate can score once its calendar is known (the calendar only adds).
+    ``concerns``: ``intake.all_concerns()``, when the caller has it already."""
+    values = static_values(intake, candidate, intake.all_concerns() if concerns is None else concerns)
     bound = sum(weights.get(name, 0.0) * value for name, value in values.items())
     if intake.times:
         bound += weights.get("times", 0.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -121,32 +121,48 @@ async def _profiles(db: AsyncSession, intake: Intake) -> list[_Row]:
         price = _price_column(intake.modality)
         conditions += [price <= intake.budget, CounselorProfile.currency == intake.currency]
     rows = await db.execute(select(*_PROFILE_COLUMNS).where(and_(*conditions)))
-    out = []
-    for r in rows.all():
-        prices = {
-            modality: amount
-            for modality, amount in (
-                ("text", r.price_text),
-                ("voice", r.price_voice),
-                ("video", r.price_video),
-            )
-            if amount is not None
-        }
-        candidate = Candidate(
-            counsellor_id=r.counsellor_id,
-            verified=r.status == VERIFIED,
-            specialties=_tags(r.specialties),
-            approaches=_tags(r.approaches),
-            languages=_tags(r.languages),
-            modalities=_tags(r.modalities),
-            gender=r.gender,
-            prices=prices,
-            currency=r.currency,
-            first_session_discount_bp=r.first_session_discount_bp,
-            slots=(),
-        )
-        out.append(_Row(candidate, r.timezone, r.buffer_minutes))
-    return out
+    return [_row_of(tuple(r)) for r in rows.all()]
+
+
+@lru_cache(maxsize=8192)
+def _row_of(r: tuple) -> _Row:  # type: ignore[type-arg]
+    """The candidate a profile row stands for (memoised on the row's values: an unchanged profile is
+    not parsed again on the next request, a changed one is a new key)."""
+    (
+        counsellor_id,
+        status,
+        specialties,
+        approaches,
+        languages,
+        modalities,
+        gender,
+        price_text,
+        price_voice,
+        price_video,
+        currency,
+        first_session_discount_bp,
+        timezone,
+        buffer_minutes,
+    ) = r
+    prices = {
+        modality: amount
+        for modality, amount in (("text", price_text), ("voice", price_voice), ("video", price_video))
+        if amount is not None
+    }
+    candidate = Candidate(
+        counsellor_id=counsellor_id,
+        verified=status == VERIFIED,
+        specialties=_tags(specialties),
+        approaches=_tags(approaches),
+        languages=_tags(languages),
+        modalities=_tags(modalities),
+        gender=gender,
+        prices=prices,
+        currency=currency,
+        first_session_discount_bp=first_session_discount_bp,
+        slots=(),
+    )
+    return _Row(candidate, timezone, buffer_minutes)
 
 
 @dataclass(frozen=True)
@@ -217,32 +233,51 @@ def coarse_slots(
     Good enough to rank by (is there time, when, which parts of the day); the listed few are then
     checked against the exact calendar with bookings and buffers (``counselors.free_slots``).
     """
-    zone = ZoneInfo(timezone)
     session = timedelta(minutes=availability.SESSION_MINUTES)
     blocked = [e for e in exceptions if e.kind == availability.BLOCKED]
     extra = [(e.starts_at, e.ends_at) for e in exceptions if e.kind == availability.EXTRA]
-    windows = []
-    local_today = now.astimezone(zone).date()
+    local_today = now.astimezone(_zone(timezone)).date()
+    end_of_week = now + HORIZON
+    weekly = _weekly_starts(tuple(rules), timezone, local_today)
+    starts = [at for at in weekly if now <= at < end_of_week]
+    for start, end in extra:
+        at = start
+        while at + session <= end and at < end_of_week:
+            if at >= now:
+                starts.append(at)
+            at += timedelta(hours=1)
+    if blocked:
+        starts = [
+            at for at in starts if not any(b.starts_at < at + session and at < b.ends_at for b in blocked)
+        ]
+    return tuple(sorted(starts)) if extra else tuple(starts)
+
+
+@lru_cache(maxsize=64)
+def _zone(timezone: str) -> ZoneInfo:
+    return ZoneInfo(timezone)
+
+
+@lru_cache(maxsize=16384)
+def _weekly_starts(
+    rules: tuple[availability.WeeklyRule, ...], timezone: str, first_day: date
+) -> tuple[datetime, ...]:
+    """Hourly session starts (UTC, sorted) inside the weekly windows of the 8 local days from
+    ``first_day``. Memoised: counsellors share patterns and the answer changes once a day."""
+    zone = _zone(timezone)
+    session = timedelta(minutes=availability.SESSION_MINUTES)
+    starts = []
     for offset in range(8):
-        day = local_today + timedelta(days=offset)
+        day = first_day + timedelta(days=offset)
         for rule in rules:
             if rule.weekday != day.weekday():
                 continue
             midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
-            windows.append(
-                (
-                    (midnight + timedelta(minutes=rule.start_minute)).astimezone(UTC),
-                    (midnight + timedelta(minutes=rule.end_minute)).astimezone(UTC),
-                )
-            )
-    starts = []
-    end_of_week = now + HORIZON
-    for start, end in windows + extra:
-        at = start
-        while at + session <= end and at < end_of_week:
-            if at >= now and not any(b.starts_at < at + session and at < b.ends_at for b in blocked):
+            at = (midnight + timedelta(minutes=rule.start_minute)).astimezone(UTC)
+            end = (midnight + timedelta(minutes=rule.end_minute)).astimezone(UTC)
+            while at + session <= end:
                 starts.append(at)
-            at += timedelta(hours=1)
+                at += timedelta(hours=1)
     return tuple(sorted(starts))
 
 
@@ -275,8 +310,9 @@ async def _best(
     if ranker is not None and not isinstance(ranker, WeightedRanker):
         return rank(intake, await _with_slots(db, rows, now, calendars), now, ranker, limit=want)
     weights = ranker.weights if isinstance(ranker, WeightedRanker) else WEIGHTS
+    concerns = intake.all_concerns()
     bounds = sorted(
-        ((upper_bound(intake, row.candidate, weights), row) for row in rows),
+        ((upper_bound(intake, row.candidate, weights, concerns), row) for row in rows),
         key=lambda pair: (-pair[0], pair[1].candidate.counsellor_id),
     )
     scored: list[Scored] = []
@@ -304,10 +340,13 @@ async def match(
     if not confirm:
         return ranked[:limit]
     kept: list[Scored] = []
+    margin = timedelta(days=1)
+    busy = await booking.busy_intervals_of(
+        db, [s.candidate.counsellor_id for s in ranked], now - margin, now + HORIZON + margin
+    )
     for scored in ranked:
-        real = await _exact_slots(
-            db, scored.candidate.counsellor_id, calendars[scored.candidate.counsellor_id], now
-        )
+        counsellor_id = scored.candidate.counsellor_id
+        real = _exact_slots(calendars[counsellor_id], busy[counsellor_id], now)
         if not real:
             continue
         if len(real) != len(scored.candidate.slots):
@@ -322,13 +361,11 @@ async def match(
     return _order(kept)
 
 
-async def _exact_slots(
-    db: AsyncSession, counsellor_id: int, calendar: _Calendar, now: datetime
+def _exact_slots(
+    calendar: _Calendar, busy: list[availability.Interval], now: datetime
 ) -> list[availability.Interval]:
-    """As ``counselors.service.free_slots`` (same margins), with the weekly hours and exceptions
-    already loaded: one query for the bookings."""
-    margin = timedelta(days=1)
-    busy = await booking.busy_intervals(db, counsellor_id, now - margin, now + HORIZON + margin)
+    """As ``counselors.service.free_slots`` (same margins), with the weekly hours, exceptions and
+    bookings already loaded (the bookings of all the listed in one query)."""
     return availability.free_slots(
         rules=calendar.rules,
         exceptions=calendar.exceptions,

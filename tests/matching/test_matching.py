@@ -207,3 +207,50 @@ async def test_the_bounded_search_finds_the_same_top_ten_as_scoring_everyone(dat
             fast = await service.match(db, intake, confirm=False)
             full = await service.match(db, intake, confirm=False, ranker=Unbounded())
             assert [s.score for s in fast] == [s.score for s in full]
+
+
+async def test_a_fully_booked_counsellor_drops_out_with_one_bookings_query(database: Database) -> None:
+    from sqlalchemy import event
+
+    from anxin.appointments.models import CONFIRMED, HELD, Booking
+
+    clock.freeze(MONDAY_8AM_SHANGHAI)
+    async with database.transaction() as db:
+        # Tuesday 10:00–10:50 Shanghai: exactly one session this week, then booked.
+        booked = await make_counsellor(db, hours=[(1, "10:00", "10:50")])
+        free = [await make_counsellor(db, hours=[(1, "10:00", "10:50")]) for _ in range(11)]
+        starts = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+        for counsellor_id, status, hold in (
+            (booked, CONFIRMED, None),
+            (free[0], HELD, starts - timedelta(hours=30)),
+        ):
+            db.add(
+                Booking(
+                    client_id=counsellor_id,
+                    counsellor_id=counsellor_id,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(minutes=50),
+                    modality="video",
+                    status=status,
+                    currency="CNY",
+                    amount=400_00,
+                    hold_expires_at=hold,
+                    created_at=MONDAY_8AM_SHANGHAI,
+                )
+            )
+        await db.flush()
+        selects: list[str] = []
+
+        def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            selects.append(statement)
+
+        event.listen(database.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            ranked = await service.match(db, Intake())
+        finally:
+            event.remove(database.engine.sync_engine, "before_cursor_execute", seen)
+    listed = [s.candidate.counsellor_id for s in ranked]
+    assert booked not in listed  # its only slot is taken
+    assert free[0] in listed  # a hold that expired frees the slot
+    assert len(listed) == 10 and all(len(s.candidate.slots) == 1 for s in ranked)
+    assert sum(1 for statement in selects if "FROM bookings" in statement) == 1
