@@ -14,10 +14,14 @@ counsellors (available around the clock in UTC, no buffer) and clients with API 
   Reports latency percentiles.
 
 Goals (test plan): ≥ 200 bookings/s with p99 ≤ 100 ms at 50 concurrent clients; directory p99 ≤ 50 ms
-with 1,000 counsellors.
+with 1,000 counsellors. By default the clients book back to back (closed loop), which measures the
+most the server can do; its latency is then mostly queueing (Little's law: mean latency = clients /
+throughput, so 50 clients at 200/s wait 250 ms on average). ``--rate R`` books R per second in all
+(open loop, each latency counted from when the booking was due): the latency at a given load. The
+server's CPU time per booking (from /proc) is printed too; the box's load changes it little.
 
 Run: .venv/bin/python -m benchmarks.booking [--clients 50] [--seconds 20] [--counsellors 1000] [--workers 1]
-     [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+     [--rate R] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks._server import free_port, start_anxin_serve, stop, throwaway_postgres
+from benchmarks.purchase import cpu_seconds, paced
 
 API = "/api/v1/appointments"
 PRICE = 200_00
@@ -132,38 +137,31 @@ def slot_starts(count: int) -> list[str]:
 
 
 async def book(
-    base: str, tokens: list[str], counsellors: list[int], seconds: float
-) -> tuple[list[float], dict[int, int]]:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
+    base: str, tokens: list[str], counsellors: list[int], seconds: float, rate: float | None, server_pid: int
+) -> tuple[list[float], dict[int, int], float]:
+    """Warm up, then measure; also returns the server's CPU seconds while measuring."""
     starts = slot_starts(28 * 55)
     limits = httpx.Limits(max_connections=len(tokens) + 10, max_keepalive_connections=len(tokens) + 10)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
         position = [0] * len(tokens)
 
-        async def client(n: int, deadline: float, measure: bool) -> None:
+        async def send(n: int) -> int:
+            body = {
+                "counsellor_id": counsellors[n],
+                "starts_at": starts[position[n] % len(starts)],
+                "modality": "text",
+                "currency": "CNY",
+                "expected_amount": PRICE,
+                "accept_terms_version": 1,
+            }
+            position[n] += 1
             headers = {"Authorization": f"Bearer {tokens[n]}"}
-            while time.perf_counter() < deadline and position[n] < len(starts):
-                body = {
-                    "counsellor_id": counsellors[n],
-                    "starts_at": starts[position[n]],
-                    "modality": "text",
-                    "currency": "CNY",
-                    "expected_amount": PRICE,
-                    "accept_terms_version": 1,
-                }
-                position[n] += 1
-                started = time.perf_counter()
-                reply = await http.post(f"{API}/bookings", json=body, headers=headers)
-                if measure:
-                    latencies.append(time.perf_counter() - started)
-                    statuses[reply.status_code] = statuses.get(reply.status_code, 0) + 1
+            return (await http.post(f"{API}/bookings", json=body, headers=headers)).status_code
 
-        warm = time.perf_counter() + 2
-        await asyncio.gather(*(client(n, warm, False) for n in range(len(tokens))))
-        deadline = time.perf_counter() + seconds
-        await asyncio.gather(*(client(n, deadline, True) for n in range(len(tokens))))
-    return latencies, statuses
+        await paced(send, len(tokens), time.perf_counter() + 2, rate)  # warm-up
+        cpu_before = cpu_seconds(server_pid)
+        latencies, statuses = await paced(send, len(tokens), time.perf_counter() + seconds, rate)
+        return latencies, statuses, cpu_seconds(server_pid) - cpu_before
 
 
 async def search(base: str, rounds: int) -> tuple[list[float], set[int]]:
@@ -219,6 +217,7 @@ def main() -> None:
     parser.add_argument("--counsellors", type=int, default=1000)
     parser.add_argument("--searches", type=int, default=800)
     parser.add_argument("--workers", type=int, default=1, help="web processes (> 1 uses Redis)")
+    parser.add_argument("--rate", type=float, default=None, help="open loop: bookings per second in all")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="anxin-bench-"))
@@ -245,12 +244,17 @@ def main() -> None:
                     latencies,
                     f"statuses={sorted(statuses)}",
                 )
-                latencies, statuses = asyncio.run(book(base, tokens, counsellors, args.seconds))
+                latencies, statuses, cpu = asyncio.run(
+                    book(base, tokens, counsellors, args.seconds, args.rate, server.pid)
+                )
                 won = statuses.get(201, 0)
+                pacing = f"open loop at {args.rate:g}/s" if args.rate else "closed loop"
                 report(
-                    f"booking ({args.clients} concurrent clients)",
+                    f"booking ({args.clients} concurrent clients, {pacing})",
                     latencies,
-                    f"bookings/s={won / args.seconds:.0f} statuses={dict(sorted(statuses.items()))}",
+                    f"bookings/s={won / args.seconds:.0f} statuses={dict(sorted(statuses.items()))} "
+                    f"server CPU {cpu * 1000 / max(1, len(latencies)):.1f} ms/booking "
+                    f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
                 )
                 active, distinct = check_database(args.postgres, name)
                 print(f"database: {active} active bookings, {distinct} distinct slots (must be equal)")
