@@ -192,6 +192,26 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dic
     return {**browser_type_launch_args, **launch_options()}
 
 
+@pytest.fixture(scope="module")
+def live_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """One app per browser test module, on its own copy of the migrated SQLite template."""
+    from anxin.main import create_app
+
+    home = tmp_path_factory.mktemp("browser-app")
+    database = home / "anxin.db"
+    shutil.copyfile(sqlite_template, database)
+    return create_app(make_settings(home, f"sqlite+aiosqlite:///{database}"))
+
+
+@pytest.fixture(scope="module")
+def live_url(live_app: FastAPI) -> Iterator[str]:
+    """The module's app served by uvicorn on loopback, e.g. http://127.0.0.1:54321 (no trailing slash)."""
+    from tests.support.live_server import live_server
+
+    with live_server(live_app) as url:
+        yield url
+
+
 # Fixture closures include these for any test that drives pytest-playwright (page, context, ...).
 BROWSER_FIXTURES = frozenset({"browser", "playwright"})
 

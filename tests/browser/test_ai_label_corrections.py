@@ -4,78 +4,34 @@ page confirms it; nothing is loaded from another origin and no script error occu
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import secrets
-
 from fastapi import FastAPI
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
-from anxin.accounts import keys, mfa, sessions
-from anxin.accounts import service as accounts
-from anxin.accounts.deps import SESSION_COOKIE_NAME
-from anxin.accounts.models import SESSION_COOKIE
 from anxin.companion import service
 from anxin.companion.models import LabelCorrection
-from anxin.core.db import Database
-from anxin.core.i18n import LOCALE_COOKIE
 from anxin.privacy import consent
 from anxin.rooms import service as rooms
-
-
-def _run(app: FastAPI, work):  # type: ignore[no-untyped-def]
-    """``work(db)`` in one transaction on the live app's database, on a thread of its own (Playwright's
-    sync API owns this thread's event loop)."""
-
-    async def run():  # type: ignore[no-untyped-def]
-        keys.use_settings(app.state.settings)
-        database = Database(app.state.settings.resolved_database_url)
-        try:
-            async with database.transaction() as db:
-                return await work(db)
-        finally:
-            await database.dispose()
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, run()).result()
+from tests.browser.signin import in_database, new_person, session_token, signed_in
 
 
 def _care_with_a_flag(app: FastAPI) -> tuple[str, int]:
     """A counsellor's session token and the id of their client's flagged companion message."""
 
     async def make(db):  # type: ignore[no-untyped-def]
-        people = []
-        for role in ("client", "counsellor"):
-            people.append(
-                await accounts.create_confirmed_user(
-                    db,
-                    email=f"{role}{secrets.token_hex(3)}@example.com",
-                    password=f"calm river {secrets.token_hex(4)}",
-                    role=role,
-                )
-            )
-        client, counsellor = people
-        await accounts.enable_totp_with_secret(db, counsellor, mfa.new_secret())
+        client, counsellor = await new_person(db, "client"), await new_person(db, "counsellor")
         await rooms.open_room(db, client_id=client.id, counselor_id=counsellor.id)
         await consent.grant(db, client.id, consent.SHARE_MEASURES_WITH_COUNSELLOR)
         conversation = await service.start_conversation(db, client.id, "en")
         said = await service.post_message(db, client.id, conversation.id, "I want to end my life")
-        token, _ = await sessions.start(db, counsellor, kind=SESSION_COOKIE, user_agent="browser")
-        return token, said.messages[0].id
+        return await session_token(db, counsellor), said.messages[0].id
 
-    return _run(app, make)  # type: ignore[no-any-return]
+    return in_database(app, make)  # type: ignore[no-any-return]
 
 
 def test_a_counsellor_corrects_a_false_alarm(browser: Browser, live_app: FastAPI, live_url: str) -> None:
     token, message_id = _care_with_a_flag(live_app)
-    context = browser.new_context(locale="en")
-    context.add_cookies(
-        [
-            {"name": SESSION_COOKIE_NAME, "value": token, "url": live_url},
-            {"name": LOCALE_COOKIE, "value": "en", "url": live_url},
-        ]
-    )
+    context = signed_in(browser, live_url, token)
     outside: list[str] = []
     errors: list[str] = []
     try:
@@ -103,4 +59,4 @@ def test_a_counsellor_corrects_a_false_alarm(browser: Browser, live_app: FastAPI
             for row in await db.scalars(select(LabelCorrection))
         ]
 
-    assert _run(live_app, corrections) == [(str(message_id), "none", True)]
+    assert in_database(live_app, corrections) == [(str(message_id), "none", True)]

@@ -3,47 +3,18 @@ part of it; the counsellor's earnings change accordingly. Nothing leaves our ori
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import Browser, expect
 
-from anxin.accounts.deps import SESSION_COOKIE_NAME
 from anxin.accounts.models import SESSION_COOKIE
 from anxin.commerce import catalog
-from anxin.core.i18n import LOCALE_COOKIE
-from anxin.main import create_app
+from tests.browser.signin import in_other_thread, signed_in
 from tests.commerce.people import Person, cast_of_three
-from tests.conftest import make_settings
-from tests.support.live_server import live_server
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def shop_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    home = tmp_path_factory.mktemp("commerce-browser")
-    database = home / "anxin.db"
-    shutil.copyfile(sqlite_template, database)
-    return create_app(make_settings(home, f"sqlite+aiosqlite:///{database}"))
-
-
-@pytest.fixture(scope="module")
-def shop_url(shop_app: FastAPI) -> Iterator[str]:
-    with live_server(shop_app) as url:
-        yield url
-
-
-def in_other_thread(coroutine_factory):  # type: ignore[no-untyped-def]
-    """Playwright's sync API owns this thread's event loop; set data up on another thread's."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(coroutine_factory())).result()
 
 
 def stock(app: FastAPI) -> tuple[Person, Person, Person, int]:
@@ -66,40 +37,29 @@ def stock(app: FastAPI) -> tuple[Person, Person, Person, int]:
         finally:
             await database.dispose()
 
-    return in_other_thread(make)  # type: ignore[no-any-return]
+    return in_other_thread(make())
 
 
-def signed_in(browser: Browser, url: str, person: Person) -> BrowserContext:
-    context = browser.new_context(locale="en")
-    context.add_cookies(
-        [
-            {"name": SESSION_COOKIE_NAME, "value": person.token, "url": url},
-            {"name": LOCALE_COOKIE, "value": "en", "url": url},
-        ]
-    )
-    return context
-
-
-def test_top_up_buy_refund_and_earnings(browser: Browser, shop_app: FastAPI, shop_url: str) -> None:
-    client, counsellor, admin, item_id = stock(shop_app)
+def test_top_up_buy_refund_and_earnings(browser: Browser, live_app: FastAPI, live_url: str) -> None:
+    client, counsellor, admin, item_id = stock(live_app)
     foreign: list[str] = []
-    contexts = [signed_in(browser, shop_url, person) for person in (client, counsellor, admin)]
+    contexts = [signed_in(browser, live_url, person.token) for person in (client, counsellor, admin)]
     for context in contexts:
         context.on(
             "request",
-            lambda request: foreign.append(request.url) if not request.url.startswith(shop_url) else None,
+            lambda request: foreign.append(request.url) if not request.url.startswith(live_url) else None,
         )
     client_page, counsellor_page, admin_page = (context.new_page() for context in contexts)
     try:
         # The client tops up their wallet.
-        client_page.goto(f"{shop_url}/wallet")
+        client_page.goto(f"{live_url}/wallet")
         client_page.fill("#field-amount", "150.00")
         client_page.fill("#field-card_number", "4242 4242 4242 4242")
         client_page.click("#topup-button")
         expect(client_page.locator("#wallet-balance")).to_contain_text("150.00 CNY")
 
         # …sees the price and the refund policy, and pays from the wallet.
-        client_page.goto(f"{shop_url}/pay/{item_id}")
+        client_page.goto(f"{live_url}/pay/{item_id}")
         expect(client_page.locator("#checkout-price")).to_contain_text("100.00 CNY")
         expect(client_page.locator("#refund-policy")).to_contain_text("7 days")
         client_page.check("#method-wallet")
@@ -112,11 +72,11 @@ def test_top_up_buy_refund_and_earnings(browser: Browser, shop_app: FastAPI, sho
         assert download.value.suggested_filename == f"anxin-receipt-{order_id}.pdf"
 
         # The counsellor earns 70 % of it, pending until settlement.
-        counsellor_page.goto(f"{shop_url}/earnings")
+        counsellor_page.goto(f"{live_url}/earnings")
         expect(counsellor_page.locator("#earnings-pending")).to_have_text("70.00 CNY")
 
         # An administrator refunds 30.00 with a reason.
-        admin_page.goto(f"{shop_url}/admin/commerce")
+        admin_page.goto(f"{live_url}/admin/commerce")
         admin_page.fill("#field-order_id", order_id)
         admin_page.fill("#field-amount", "30.00")
         admin_page.fill("#field-reason", "Part of the course was missing")
@@ -127,9 +87,9 @@ def test_top_up_buy_refund_and_earnings(browser: Browser, shop_app: FastAPI, sho
         # The counsellor's earnings shrink by their 70 % of the refund; the client sees it.
         counsellor_page.reload()
         expect(counsellor_page.locator("#earnings-pending")).to_have_text("49.00 CNY")
-        client_page.goto(f"{shop_url}/orders/{order_id}")
+        client_page.goto(f"{live_url}/orders/{order_id}")
         expect(client_page.locator("#receipt-refunded")).to_have_text("30.00 CNY")
-        client_page.goto(f"{shop_url}/wallet")
+        client_page.goto(f"{live_url}/wallet")
         expect(client_page.locator("#wallet-balance")).to_contain_text("80.00 CNY")
     finally:
         for context in contexts:

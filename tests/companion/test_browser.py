@@ -4,48 +4,24 @@ loaded from another origin and no script error occurs."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, expect
 
-from anxin.main import create_app
-from tests.appointments.test_browser import signed_in
-from tests.assessments.test_browser import client_token
-from tests.conftest import make_settings
-from tests.support.live_server import live_server
+from tests.browser.signin import client_token, signed_in
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def companion_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    home = tmp_path_factory.mktemp("companion-browser")
-    database = home / "anxin.db"
-    shutil.copyfile(sqlite_template, database)
-    return create_app(make_settings(home, f"sqlite+aiosqlite:///{database}"))
-
-
-@pytest.fixture(scope="module")
-def companion_url(companion_app: FastAPI) -> Iterator[str]:
-    with live_server(companion_app) as url:
-        yield url
-
-
-def test_breathing_timer_and_crisis_panel(
-    browser: Browser, companion_app: FastAPI, companion_url: str
-) -> None:
-    context = signed_in(browser, companion_url, client_token(companion_app))
+def test_breathing_timer_and_crisis_panel(browser: Browser, live_app: FastAPI, live_url: str) -> None:
+    context = signed_in(browser, live_url, client_token(live_app))
     outside: list[str] = []
     errors: list[str] = []
     try:
         page = context.new_page()
-        page.on("request", lambda r: None if r.url.startswith(companion_url) else outside.append(r.url))
+        page.on("request", lambda r: None if r.url.startswith(live_url) else outside.append(r.url))
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{companion_url}/companion")
+        page.goto(f"{live_url}/companion")
         page.get_by_role("button", name="Start a new conversation").click()
         expect(page.locator(".companion-kind-intro")).to_contain_text("AI companion")
         expect(page.locator(".companion-kind-intro .badge-ai")).to_be_visible()

@@ -4,11 +4,8 @@ Chromium's fake camera and microphone until WebRTC reports ``connected``."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -16,23 +13,17 @@ from playwright.sync_api import Browser, Page, expect
 from anxin.core.db import Database
 from anxin.main import create_app
 from anxin.rooms import service
+from tests.browser.signin import in_other_thread, signed_in
 from tests.conftest import make_settings
 from tests.rooms.support import Pair, make_pair
 from tests.support.live_server import live_server
 
 pytestmark = pytest.mark.browser
-T = TypeVar("T")
 
 # Only loopback candidates leave the page: the call must not try the machine's other addresses.
 LOOPBACK_ONLY = (
     "() => { window.anxinIceFilter = (c) => ['127.0.0.1', '::1'].includes(c.candidate.split(' ')[4]); }"
 )
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Playwright's sync API owns this thread's event loop; database set-up runs in another thread."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def prepare(database_url: str) -> Pair:
@@ -48,14 +39,13 @@ async def prepare(database_url: str) -> Pair:
 
 @pytest.fixture
 def room_pages(browser: Browser, sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Page, Page, Pair]]:
-    pair = run_async(prepare(sqlite_url))
+    pair = in_other_thread(prepare(sqlite_url))
     app = create_app(make_settings(tmp_path, sqlite_url))
     with live_server(app) as url:
         pages = []
         contexts = []
         for person in (pair.client, pair.counselor):
-            context = browser.new_context(base_url=url)
-            context.add_cookies([{"name": "anxin_session", "value": person.token, "url": url}])
+            context = signed_in(browser, url, person.token, language=None, base_url=url)
             page = context.new_page()
             page.goto(f"/rooms/{pair.room_id}")
             page.wait_for_function("() => window.anxinRoom && window.anxinRoom.isReady()", timeout=15000)

@@ -5,29 +5,19 @@ page."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from anxin.core.db import Database
 from anxin.main import create_app
+from tests.browser.signin import in_other_thread, signed_in
 from tests.conftest import make_settings
 from tests.safety.support import HIGH_RISK, Care, make_care
 from tests.support.live_server import live_server
 
 pytestmark = pytest.mark.browser
-T = TypeVar("T")
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Playwright's sync API owns this thread's event loop; database set-up runs in another thread."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def prepare(database_url: str) -> Care:
@@ -41,14 +31,13 @@ async def prepare(database_url: str) -> Care:
 def test_sender_sees_resources_and_counsellor_gets_the_alert_live(
     browser: Browser, sqlite_url: str, tmp_path: Path
 ) -> None:
-    care = run_async(prepare(sqlite_url))
+    care = in_other_thread(prepare(sqlite_url))
     app = create_app(make_settings(tmp_path, sqlite_url))
     with live_server(app) as url:
         contexts = []
         try:
-            counsellor_context = browser.new_context(base_url=url, locale="en-US")
-            counsellor_context.add_cookies(
-                [{"name": "anxin_session", "value": care.counsellor.token, "url": url}]
+            counsellor_context = signed_in(
+                browser, url, care.counsellor.token, language=None, base_url=url, locale="en-US"
             )
             contexts.append(counsellor_context)
             alerts = counsellor_context.new_page()
@@ -63,13 +52,11 @@ def test_sender_sees_resources_and_counsellor_gets_the_alert_live(
             in_room.wait_for_function("() => window.anxinRoom && window.anxinRoom.isReady()", timeout=15000)
             expect(in_room.locator("#safety-live")).to_be_hidden()
 
-            client_context = browser.new_context(base_url=url, locale="en-US")
-            client_context.add_cookies(
-                [
-                    {"name": "anxin_session", "value": care.client.token, "url": url},
-                    {"name": "anxin_region", "value": "US", "url": url},  # the footer's region switch
-                ]
+            client_context = signed_in(
+                browser, url, care.client.token, language=None, base_url=url, locale="en-US"
             )
+            # The footer's region switch.
+            client_context.add_cookies([{"name": "anxin_region", "value": "US", "url": url}])
             contexts.append(client_context)
             room = client_context.new_page()
             room.goto(f"/rooms/{care.room_id}")
