@@ -8,6 +8,7 @@ on the left asks for fragments that modules on the right provide (e.g. recommend
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -15,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
+log = logging.getLogger("anxin.hooks")
 
 
 class HookPoint(Generic[T]):
@@ -133,8 +135,9 @@ FragmentProvider = Callable[[AsyncSession, PageSlot], Awaitable[Fragment | None]
 
 
 class PageSlotPoint:
-    """Providers ``provider(db, slot) -> Fragment | None`` run in registration order, in the page's
-    transaction; the page includes the fragments it gets (``{% include fragment.template %}``)."""
+    """Providers ``provider(db, slot) -> Fragment | None`` run in registration order, each in a
+    savepoint of the page's transaction; the page includes the fragments it gets
+    (``{% include fragment.template %}``). A provider that fails is logged and left out."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -156,7 +159,13 @@ class PageSlotPoint:
     async def __call__(self, db: AsyncSession, slot: PageSlot) -> list[Fragment]:
         fragments: list[Fragment] = []
         for provider in self._providers:
-            fragment = await provider(db, slot)
+            try:
+                async with db.begin_nested():  # a failed provider leaves the page's transaction usable
+                    fragment = await provider(db, slot)
+            except Exception:
+                # A fragment is extra content: the page is shown without it rather than not at all.
+                log.exception("page slot %s: a provider failed", slot.name)
+                continue
             if fragment is not None:
                 fragments.append(fragment)
         return fragments

@@ -96,3 +96,33 @@ async def test_a_care_room_has_no_recommendation_slot(app: FastAPI, client: http
     assert room.status_code == 200
     assert SLOT not in room.text and "recommendations.js" not in room.text  # ...but never in a room
     assert "Calm mornings" not in room.text
+
+
+async def test_a_failing_provider_leaves_the_page_and_the_other_fragments(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from anxin.core import hooks
+
+    async def broken(db: AsyncSession, slot: hooks.PageSlot) -> hooks.Fragment | None:
+        await db.execute(text("SELECT * FROM no_such_table"))  # aborts a PostgreSQL transaction
+        return None
+
+    admin = await person(app, "admin")
+    counsellor = await verified_counsellor(app, admin)
+    item = await published(client, counsellor, title="Calm mornings", topic="anxiety")
+    reader = await person(app)
+    providers = hooks.page_slot.providers
+    for provider in providers:
+        hooks.page_slot.unregister(provider)
+    hooks.page_slot.register(broken)
+    for provider in providers:
+        hooks.page_slot.register(provider)
+    try:
+        library = await client.get("/library", headers={**reader.headers, "Cookie": "anxin_lang=en"})
+    finally:
+        hooks.page_slot.unregister(broken)
+    assert library.status_code == 200
+    assert f'data-recommended="{item["id"]}"' in library.text  # the provider after it still ran
