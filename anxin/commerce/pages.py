@@ -8,24 +8,21 @@ double submit (or a reload after a network error) replays the first answer inste
 
 from __future__ import annotations
 
-import secrets
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from anxin.accounts import service as account_service
-from anxin.accounts.deps import CSRF_FIELD, Actor, CurrentActor, csrf_protect, csrf_token
+from anxin.accounts.deps import Actor, CurrentActor, csrf_protect
 from anxin.accounts.models import ROLE_ADMIN, ROLE_COUNSELLOR
-from anxin.accounts.pages import SECURITY_PAGE, sign_in_first
-from anxin.accounts.rendering import render
+from anxin.accounts.page_helpers import Reshow, form_again, form_page, gate, submit
 from anxin.commerce import catalog, orders, paying, reconcile, reports, views
 from anxin.commerce.payments import registry
 from anxin.commerce.refunds import policy
 from anxin.commerce.schemas import CheckoutIn, PayoutDecisionIn, PayoutIn, RefundIn, TopUpIn
 from anxin.core.deps import DbSession
-from anxin.core.errors import AppError, NotFound, ValidationFailed
-from anxin.core.i18n import gettext
+from anxin.core.errors import AppError, ValidationFailed
 from anxin.core.money import Money, MoneyError
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -34,34 +31,6 @@ RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 def _locale(request: Request) -> str:
     return views.locale_of(request)
-
-
-def _page(
-    request: Request, template: str, context: dict[str, Any], *, error: AppError | None = None
-) -> HTMLResponse:
-    values: dict[str, Any] = {
-        "csrf_field": CSRF_FIELD,
-        "csrf_token": csrf_token(request),
-        "errors": {},
-        "new_key": secrets.token_urlsafe(18),
-    }
-    values.update(context)
-    status = 200
-    if error is not None:
-        status = error.status_code
-        values["errors"] = {"form": gettext(_locale(request), error.message, **error.params)}
-    return render(request, template, values, status_code=status)
-
-
-def _gate(request: Request, actor: Actor | None, *roles: str) -> Response | None:
-    """A page for signed-in people (of ``roles``, if given); others see sign-in or 'not found'."""
-    if actor is None:
-        return sign_in_first(request)
-    if account_service.needs_mfa_setup(actor.user):
-        return RedirectResponse(SECURITY_PAGE, status_code=303)
-    if roles and actor.role not in roles:
-        raise NotFound()
-    return None
 
 
 def _amount(text: str, currency: str) -> int:
@@ -93,10 +62,10 @@ async def _checkout_context(request: Request, db: DbSession, actor: Actor, item_
 
 @router.get("/pay/{item_id}", response_class=HTMLResponse)
 async def checkout_page(item_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
     assert actor is not None
-    return _page(request, "commerce/checkout.html", await _checkout_context(request, db, actor, item_id))
+    return form_page(request, "commerce/checkout.html", await _checkout_context(request, db, actor, item_id))
 
 
 @router.post("/pay/{item_id}", response_class=HTMLResponse)
@@ -111,8 +80,8 @@ async def checkout_submit(
     card_number: str = Form(""),
     idempotency_key: str = Form(""),
 ) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
     assert actor is not None
     try:
         body = CheckoutIn.model_validate(
@@ -127,11 +96,11 @@ async def checkout_submit(
         async with db.begin_nested():  # a refused payment leaves nothing behind
             answer = await paying.checkout(db, client_id=actor.id, key=idempotency_key, body=body)
     except AppError as exc:
-        return _page(
+        return form_page(
             request, "commerce/checkout.html", await _checkout_context(request, db, actor, item_id), error=exc
         )
     except ValueError:
-        return _page(
+        return form_page(
             request,
             "commerce/checkout.html",
             await _checkout_context(request, db, actor, item_id),
@@ -149,10 +118,10 @@ async def _wallet_context(db: DbSession, actor: Actor, currency: str = "CNY") ->
 
 @router.get("/wallet", response_class=HTMLResponse)
 async def wallet_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
     assert actor is not None
-    return _page(request, "commerce/wallet.html", await _wallet_context(db, actor))
+    return form_page(request, "commerce/wallet.html", await _wallet_context(db, actor))
 
 
 @router.post("/wallet/top-up", response_class=HTMLResponse)
@@ -165,21 +134,19 @@ async def wallet_top_up(
     card_number: str = Form(""),
     idempotency_key: str = Form(""),
 ) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
-    assert actor is not None
-    try:
+
+    async def top_up(actor: Actor) -> str:
         body = TopUpIn(
             amount=_amount(amount, currency),
             currency=currency,
             method="sandbox",
             card_number=card_number[:32],
         )
-        async with db.begin_nested():
-            await paying.top_up(db, client_id=actor.id, key=idempotency_key, body=body)
-    except AppError as exc:
-        return _page(request, "commerce/wallet.html", await _wallet_context(db, actor), error=exc)
-    return RedirectResponse("/wallet", status_code=303)
+        await paying.top_up(db, client_id=actor.id, key=idempotency_key, body=body)
+        return "/wallet"
+
+    wallet_again = form_again(request, "commerce/wallet.html", partial(_wallet_context, db))
+    return await submit(request, db, actor, top_up, reshow=wallet_again)
 
 
 # ---------------------------------------------------------------- orders and receipts
@@ -187,27 +154,27 @@ async def wallet_top_up(
 
 @router.get("/orders", response_class=HTMLResponse)
 async def orders_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
     assert actor is not None
-    return _page(request, "commerce/orders.html", {"orders": await orders.list_orders(db, actor.id)})
+    return form_page(request, "commerce/orders.html", {"orders": await orders.list_orders(db, actor.id)})
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 async def receipt_page(order_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
     assert actor is not None
     order = await orders.access_order(db, actor.id, order_id)
-    return _page(
+    return form_page(
         request, "commerce/receipt.html", {"receipt": await views.receipt(db, order), "order": order}
     )
 
 
 @router.get("/orders/{order_id}/receipt.pdf")
 async def receipt_pdf(order_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
     assert actor is not None
     pdf = await views.receipt_pdf(db, await orders.access_order(db, actor.id, order_id))
     return Response(
@@ -221,17 +188,18 @@ async def receipt_pdf(order_id: RowId, request: Request, db: DbSession, actor: C
 async def cancel_submit(
     order_id: RowId, request: Request, db: DbSession, actor: CurrentActor, idempotency_key: str = Form("")
 ) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
-    assert actor is not None
-    try:
-        async with db.begin_nested():
-            await paying.cancel(db, client_id=actor.id, order_id=order_id, key=idempotency_key)
-    except AppError as exc:
+
+    async def cancel(actor: Actor) -> str:
+        await paying.cancel(db, client_id=actor.id, order_id=order_id, key=idempotency_key)
+        return f"/orders/{order_id}"
+
+    async def receipt(actor: Actor) -> dict[str, Any]:
         order = await orders.access_order(db, actor.id, order_id)
-        context = {"receipt": await views.receipt(db, order), "order": order}
-        return _page(request, "commerce/receipt.html", context, error=exc)
-    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+        return {"receipt": await views.receipt(db, order), "order": order}
+
+    return await submit(
+        request, db, actor, cancel, reshow=form_again(request, "commerce/receipt.html", receipt)
+    )
 
 
 # ---------------------------------------------------------------- counsellors
@@ -248,10 +216,10 @@ async def _earnings_context(db: DbSession, actor: Actor) -> dict[str, Any]:
 
 @router.get("/earnings", response_class=HTMLResponse)
 async def earnings_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
-        return gate
+    if (blocked := gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return blocked
     assert actor is not None
-    return _page(request, "commerce/earnings.html", await _earnings_context(db, actor))
+    return form_page(request, "commerce/earnings.html", await _earnings_context(db, actor))
 
 
 @router.post("/earnings/payouts", response_class=HTMLResponse)
@@ -262,16 +230,14 @@ async def payout_submit(
     amount: str = Form(""),
     idempotency_key: str = Form(""),
 ) -> Response:
-    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
-        return gate
-    assert actor is not None
-    try:
+
+    async def request_payout(actor: Actor) -> str:
         body = PayoutIn(amount=_amount(amount, "CNY"), currency="CNY")
-        async with db.begin_nested():
-            await paying.request_payout(db, counsellor_id=actor.id, key=idempotency_key, body=body)
-    except AppError as exc:
-        return _page(request, "commerce/earnings.html", await _earnings_context(db, actor), error=exc)
-    return RedirectResponse("/earnings", status_code=303)
+        await paying.request_payout(db, counsellor_id=actor.id, key=idempotency_key, body=body)
+        return "/earnings"
+
+    earnings_again = form_again(request, "commerce/earnings.html", partial(_earnings_context, db))
+    return await submit(request, db, actor, request_payout, reshow=earnings_again, roles=(ROLE_COUNSELLOR,))
 
 
 # ---------------------------------------------------------------- administrators
@@ -287,11 +253,18 @@ async def _admin_context(db: DbSession) -> dict[str, Any]:
     }
 
 
+def _admin_again(request: Request, db: DbSession) -> Reshow:
+    async def context(_: Actor) -> dict[str, Any]:
+        return await _admin_context(db)
+
+    return form_again(request, "commerce/admin.html", context)
+
+
 @router.get("/admin/commerce", response_class=HTMLResponse)
 async def admin_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor, ROLE_ADMIN)) is not None:
-        return gate
-    return _page(request, "commerce/admin.html", await _admin_context(db))
+    if (blocked := gate(request, actor, ROLE_ADMIN)) is not None:
+        return blocked
+    return form_page(request, "commerce/admin.html", await _admin_context(db))
 
 
 @router.post("/admin/commerce/refunds", response_class=HTMLResponse)
@@ -305,18 +278,15 @@ async def admin_refund(
     reason: str = Form(""),
     idempotency_key: str = Form(""),
 ) -> Response:
-    if (gate := _gate(request, actor, ROLE_ADMIN)) is not None:
-        return gate
-    assert actor is not None
-    try:
+
+    async def refund(actor: Actor) -> str:
         if not reason.strip():
             raise ValidationFailed("Please give a reason for the refund.")
         body = RefundIn(amount=_amount(amount, currency), currency=currency, reason=reason.strip()[:500])
-        async with db.begin_nested():
-            await paying.refund(db, admin_id=actor.id, order_id=order_id, key=idempotency_key, body=body)
-    except AppError as exc:
-        return _page(request, "commerce/admin.html", await _admin_context(db), error=exc)
-    return RedirectResponse("/admin/commerce?refunded=1", status_code=303)
+        await paying.refund(db, admin_id=actor.id, order_id=order_id, key=idempotency_key, body=body)
+        return "/admin/commerce?refunded=1"
+
+    return await submit(request, db, actor, refund, reshow=_admin_again(request, db), roles=(ROLE_ADMIN,))
 
 
 @router.post("/admin/commerce/payouts/{payout_id}", response_class=HTMLResponse)
@@ -329,17 +299,14 @@ async def admin_payout(
     bank_reference: str = Form(""),
     note: str = Form(""),
 ) -> Response:
-    if (gate := _gate(request, actor, ROLE_ADMIN)) is not None:
-        return gate
-    assert actor is not None
-    try:
+
+    async def decide(actor: Actor) -> str:
         if decision not in ("approve", "reject", "paid"):
             raise ValidationFailed()
         body = PayoutDecisionIn.model_validate(
             {"decision": decision, "bank_reference": bank_reference[:120] or None, "note": note[:500] or None}
         )
-        async with db.begin_nested():
-            await views.decide_payout(db, actor.id, payout_id, body)
-    except AppError as exc:
-        return _page(request, "commerce/admin.html", await _admin_context(db), error=exc)
-    return RedirectResponse("/admin/commerce", status_code=303)
+        await views.decide_payout(db, actor.id, payout_id, body)
+        return "/admin/commerce"
+
+    return await submit(request, db, actor, decide, reshow=_admin_again(request, db), roles=(ROLE_ADMIN,))

@@ -8,18 +8,17 @@ the attempt runs in a savepoint, so a refused payment leaves nothing behind.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from anxin.accounts import service as account_service
-from anxin.accounts.deps import CSRF_FIELD, Actor, CurrentActor, csrf_protect, csrf_token
+from anxin.accounts.deps import Actor, CurrentActor, csrf_protect
 from anxin.accounts.models import ROLE_COUNSELLOR, User
-from anxin.accounts.pages import SECURITY_PAGE, sign_in_first
-from anxin.accounts.rendering import render
+from anxin.accounts.page_helpers import ShowAgain, form_page, gate, submit
+from anxin.accounts.pages import sign_in_first
 from anxin.content import access, buying, comments, events, lessons, questions, reports, service, views
 from anxin.content.errors import NotEntitled
 from anxin.content.models import COURSE, LIVE_EVENT, Answerer, ContentItem
@@ -27,13 +26,13 @@ from anxin.content.routes import read_upload, record_reading
 from anxin.content.schemas import BuyIn, ItemIn, QuestionIn
 from anxin.core import hooks
 from anxin.core.deps import DbSession
-from anxin.core.errors import AppError, NotFound, ValidationFailed
-from anxin.core.i18n import gettext
+from anxin.core.errors import AppError, ValidationFailed
 from anxin.core.money import Money, MoneyError
 from anxin.counselors import service as counselors
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+COUNSELLOR = (ROLE_COUNSELLOR,)
 
 
 def _locale(request: Request) -> str:
@@ -47,29 +46,7 @@ def _language(request: Request) -> str:
 def _page(
     request: Request, template: str, context: dict[str, Any], *, error: AppError | None = None
 ) -> HTMLResponse:
-    values: dict[str, Any] = {
-        "csrf_field": CSRF_FIELD,
-        "csrf_token": csrf_token(request),
-        "errors": {},
-        "new_key": secrets.token_urlsafe(18),
-        "topics": service.TOPICS,
-    }
-    values.update(context)
-    status = 200
-    if error is not None:
-        status = error.status_code
-        values["errors"] = {"form": gettext(_locale(request), error.message, **error.params)}
-    return render(request, template, values, status_code=status)
-
-
-def _gate(request: Request, actor: Actor | None, *roles: str) -> Response | None:
-    if actor is None:
-        return sign_in_first(request)
-    if account_service.needs_mfa_setup(actor.user):
-        return RedirectResponse(SECURITY_PAGE, status_code=303)
-    if roles and actor.role not in roles:
-        raise NotFound()
-    return None
+    return form_page(request, template, {"topics": service.TOPICS, **context}, error=error)
 
 
 def _user(actor: Actor | None) -> User | None:
@@ -125,8 +102,8 @@ async def library_page(
 
 @router.get("/library/mine", response_class=HTMLResponse)
 async def my_library(request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
     assert actor is not None
     items = await service.library(db, actor.user)
     return _page(request, "content/mine.html", {"items": items})
@@ -134,15 +111,15 @@ async def my_library(request: Request, db: DbSession, actor: CurrentActor) -> Re
 
 @router.get("/library/{content_id}", response_class=HTMLResponse)
 async def item_page(content_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    return await _item_page(request, db, actor, content_id)
+    return await _item_page(request, db, actor, content_id=content_id)
 
 
 async def _item_page(
     request: Request,
     db: DbSession,
     actor: Actor | None,
-    content_id: int,
     *,
+    content_id: int,
     error: AppError | None = None,
     notice: str = "",
 ) -> Response:
@@ -188,18 +165,17 @@ async def buy_submit(
     card_number: Annotated[str, Form(max_length=32)] = "",
     idempotency_key: Annotated[str, Form(max_length=255)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
-    assert actor is not None
-    try:
+
+    async def buy(actor: Actor) -> str:
         body = BuyIn(
             currency=currency, expected_amount=expected_amount, method=method, card_number=card_number or None
         )
-        async with db.begin_nested():
-            await buying.buy_once(db, actor.user, content_id, idempotency_key, body)
-    except AppError as exc:
-        return await _item_page(request, db, actor, content_id, error=exc)
-    return RedirectResponse(f"/library/{content_id}?bought=1", status_code=303)
+        await buying.buy_once(db, actor.user, content_id, idempotency_key, body)
+        return f"/library/{content_id}?bought=1"
+
+    return await submit(
+        request, db, actor, buy, reshow=partial(_item_page, request, db, content_id=content_id)
+    )
 
 
 @router.post("/library/{content_id}/comments", response_class=HTMLResponse)
@@ -211,21 +187,18 @@ async def comment_submit(
     text: Annotated[str, Form(max_length=2000)] = "",
     rating: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
-    assert actor is not None
-    try:
+
+    async def comment(actor: Actor) -> str | ShowAgain:
         if not text.strip():
             raise ValidationFailed("Please write a comment.")
-        async with db.begin_nested():
-            out = await comments.add_comment(
-                db, actor.user, content_id, text, int(rating) if rating.isdigit() and rating != "0" else None
-            )
-    except AppError as exc:
-        return await _item_page(request, db, actor, content_id, error=exc)
-    if out.show_resources:
-        return await _item_page(request, db, actor, content_id, notice="resources")
-    return RedirectResponse(f"/library/{content_id}#comments", status_code=303)
+        out = await comments.add_comment(
+            db, actor.user, content_id, text, int(rating) if rating.isdigit() and rating != "0" else None
+        )
+        return ShowAgain("resources") if out.show_resources else f"/library/{content_id}#comments"
+
+    return await submit(
+        request, db, actor, comment, reshow=partial(_item_page, request, db, content_id=content_id)
+    )
 
 
 # ---------------------------------------------------------------- the player
@@ -254,8 +227,8 @@ async def player_page(lesson_id: RowId, request: Request, db: DbSession, actor: 
 
 @router.get("/library/{content_id}/room", response_class=HTMLResponse)
 async def event_room(content_id: RowId, request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
     assert actor is not None
     item = await events.access_event(db, actor.user, content_id)
     posts = await events.posts(db, actor.user, item.id)
@@ -272,8 +245,8 @@ async def event_room_post(
     actor: CurrentActor,
     text: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
     assert actor is not None
     if text.strip():
         await events.post(db, actor.user, content_id, text)
@@ -293,7 +266,7 @@ def _minor(text: str) -> int:
 
 
 async def _studio(
-    request: Request, db: DbSession, actor: Actor, *, error: AppError | None = None
+    request: Request, db: DbSession, actor: Actor, *, error: AppError | None = None, notice: str = ""
 ) -> Response:
     stats = {row.content_id: row for row in await reports.item_stats(db, actor.user)}
     items = await service.authored(db, actor.user)
@@ -307,8 +280,8 @@ async def _studio(
 
 @router.get("/studio", response_class=HTMLResponse)
 async def studio(request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
-        return gate
+    if (blocked := gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return blocked
     assert actor is not None
     return await _studio(request, db, actor)
 
@@ -329,10 +302,8 @@ async def studio_create(
     capacity: Annotated[str, Form(max_length=6)] = "",
     starts_at: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
-        return gate
-    assert actor is not None
-    try:
+
+    async def create(actor: Actor) -> str:
         try:
             data = ItemIn(
                 kind=kind,
@@ -350,11 +321,10 @@ async def studio_create(
             raise ValidationFailed() from None
         if not title.strip():
             raise ValidationFailed("Please give it a title.")
-        async with db.begin_nested():
-            item = await service.create_item(db, actor.user, data)
-    except AppError as exc:
-        return await _studio(request, db, actor, error=exc)
-    return RedirectResponse(f"/studio#item-{item.id}", status_code=303)
+        item = await service.create_item(db, actor.user, data)
+        return f"/studio#item-{item.id}"
+
+    return await submit(request, db, actor, create, reshow=partial(_studio, request, db), roles=COUNSELLOR)
 
 
 @router.post("/studio/items/{content_id}/lessons", response_class=HTMLResponse)
@@ -368,25 +338,24 @@ async def studio_lesson(
     notes: Annotated[str, Form(max_length=100_000)] = "",
     free: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
-        return gate
-    assert actor is not None
-    try:
+
+    async def add_lesson(actor: Actor) -> str:
         data = await read_upload(audio)
-        async with db.begin_nested():
-            await lessons.add_lesson(
-                db,
-                actor.user,
-                content_id,
-                home=request.app.state.settings.home,
-                title=title,
-                notes_md=notes,
-                free=bool(free),
-                audio=data,
-            )
-    except AppError as exc:
-        return await _studio(request, db, actor, error=exc)
-    return RedirectResponse(f"/studio#item-{content_id}", status_code=303)
+        await lessons.add_lesson(
+            db,
+            actor.user,
+            content_id,
+            home=request.app.state.settings.home,
+            title=title,
+            notes_md=notes,
+            free=bool(free),
+            audio=data,
+        )
+        return f"/studio#item-{content_id}"
+
+    return await submit(
+        request, db, actor, add_lesson, reshow=partial(_studio, request, db), roles=COUNSELLOR
+    )
 
 
 @router.post("/studio/items/{content_id}/{action}", response_class=HTMLResponse)
@@ -397,16 +366,13 @@ async def studio_action(
     db: DbSession,
     actor: CurrentActor,
 ) -> Response:
-    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
-        return gate
-    assert actor is not None
     operation = {"publish": service.publish, "unpublish": service.unpublish, "delete": service.delete}[action]
-    try:
-        async with db.begin_nested():
-            await operation(db, actor.user, content_id)
-    except AppError as exc:
-        return await _studio(request, db, actor, error=exc)
-    return RedirectResponse(f"/studio#item-{content_id}", status_code=303)
+
+    async def act(actor: Actor) -> str:
+        await operation(db, actor.user, content_id)
+        return f"/studio#item-{content_id}"
+
+    return await submit(request, db, actor, act, reshow=partial(_studio, request, db), roles=COUNSELLOR)
 
 
 # ---------------------------------------------------------------- paid questions
@@ -439,8 +405,8 @@ async def _questions_page(
 
 @router.get("/questions", response_class=HTMLResponse)
 async def questions_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
     assert actor is not None
     return await _questions_page(request, db, actor)
 
@@ -457,10 +423,8 @@ async def ask_submit(
     currency: Annotated[str, Form(max_length=3)] = "CNY",
     idempotency_key: Annotated[str, Form(max_length=255)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
-    assert actor is not None
-    try:
+
+    async def ask(actor: Actor) -> str | ShowAgain:
         try:
             body = QuestionIn(
                 counsellor_id=counsellor_id,
@@ -471,13 +435,10 @@ async def ask_submit(
             )
         except ValueError:
             raise ValidationFailed("Please write your question (at least a few words).") from None
-        async with db.begin_nested():
-            stored = await questions.ask_once(db, actor.user, idempotency_key, body)
-    except AppError as exc:
-        return await _questions_page(request, db, actor, error=exc)
-    if b'"show_resources":true' in stored.body:
-        return await _questions_page(request, db, actor, notice="resources")
-    return RedirectResponse("/questions#mine", status_code=303)
+        stored = await questions.ask_once(db, actor.user, idempotency_key, body)
+        return ShowAgain("resources") if b'"show_resources":true' in stored.body else "/questions#mine"
+
+    return await submit(request, db, actor, ask, reshow=partial(_questions_page, request, db))
 
 
 @router.post("/questions/terms", response_class=HTMLResponse)
@@ -489,22 +450,21 @@ async def terms_submit(
     unlock_price: Annotated[str, Form(max_length=20)] = "",
     deadline_hours: Annotated[int, Form(ge=1, le=336)] = 48,
 ) -> Response:
-    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
-        return gate
-    assert actor is not None
-    try:
-        async with db.begin_nested():
-            await questions.set_terms(
-                db,
-                actor.user,
-                currency="CNY",
-                price=_minor(price),
-                unlock_price=_minor(unlock_price),
-                deadline_hours=deadline_hours,
-            )
-    except AppError as exc:
-        return await _questions_page(request, db, actor, error=exc)
-    return RedirectResponse("/questions", status_code=303)
+
+    async def set_terms(actor: Actor) -> str:
+        await questions.set_terms(
+            db,
+            actor.user,
+            currency="CNY",
+            price=_minor(price),
+            unlock_price=_minor(unlock_price),
+            deadline_hours=deadline_hours,
+        )
+        return "/questions"
+
+    return await submit(
+        request, db, actor, set_terms, reshow=partial(_questions_page, request, db), roles=COUNSELLOR
+    )
 
 
 @router.post("/questions/{question_id}/answer", response_class=HTMLResponse)
@@ -516,24 +476,22 @@ async def answer_submit(
     text: Annotated[str, Form(max_length=10_000)] = "",
     audio: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    if (gate := _gate(request, actor, ROLE_COUNSELLOR)) is not None:
-        return gate
-    assert actor is not None
-    try:
+
+    async def answer(actor: Actor) -> str | ShowAgain:
         data = await read_upload(audio) if audio is not None and audio.filename else None
-        async with db.begin_nested():
-            _, show = await questions.answer(
-                db, actor.user, question_id, text=text, audio=data, home=request.app.state.settings.home
-            )
-    except AppError as exc:
-        return await _questions_page(request, db, actor, error=exc)
-    if show:
-        return await _questions_page(request, db, actor, notice="resources")
-    return RedirectResponse("/questions", status_code=303)
+        _, show = await questions.answer(
+            db, actor.user, question_id, text=text, audio=data, home=request.app.state.settings.home
+        )
+        return ShowAgain("resources") if show else "/questions"
+
+    return await submit(
+        request, db, actor, answer, reshow=partial(_questions_page, request, db), roles=COUNSELLOR
+    )
 
 
-@router.get("/answers", response_class=HTMLResponse)
-async def answers_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+async def _answers_page(
+    request: Request, db: DbSession, actor: Actor | None, *, error: AppError | None = None, notice: str = ""
+) -> Response:
     user = _user(actor)
     rows = [await questions.view(db, user, q) for q in await questions.public_answers(db)]
     return _page(
@@ -544,7 +502,13 @@ async def answers_page(request: Request, db: DbSession, actor: CurrentActor) -> 
             "is_client": actor is not None and actor.role == "client",
             "money": lambda amount, cur: Money(amount, cur).format(),
         },
+        error=error,
     )
+
+
+@router.get("/answers", response_class=HTMLResponse)
+async def answers_page(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    return await _answers_page(request, db, actor)
 
 
 @router.post("/answers/{question_id}/unlock", response_class=HTMLResponse)
@@ -555,21 +519,11 @@ async def unlock_submit(
     actor: CurrentActor,
     idempotency_key: Annotated[str, Form(max_length=255)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor)) is not None:
-        return gate
-    assert actor is not None
-    try:
-        async with db.begin_nested():
-            await questions.unlock_once(
-                db, actor.user, question_id, idempotency_key, method="wallet", card_number=None
-            )
-    except AppError as exc:
-        user = actor.user
-        rows = [await questions.view(db, user, q) for q in await questions.public_answers(db)]
-        return _page(
-            request,
-            "content/answers.html",
-            {"rows": rows, "is_client": actor.role == "client", "money": lambda a, c: Money(a, c).format()},
-            error=exc,
+
+    async def unlock(actor: Actor) -> str:
+        await questions.unlock_once(
+            db, actor.user, question_id, idempotency_key, method="wallet", card_number=None
         )
-    return RedirectResponse(f"/answers#q-{question_id}", status_code=303)
+        return f"/answers#q-{question_id}"
+
+    return await submit(request, db, actor, unlock, reshow=partial(_answers_page, request, db))
