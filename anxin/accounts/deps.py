@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -41,14 +41,14 @@ class Actor:
     user: User
     login_session: LoginSession
     via: str  # "cookie" or "bearer"
+    # Copied when the actor is made: an error page renders the header menus after the request's
+    # transaction has rolled back, when the user row can no longer be read.
+    id: int = field(init=False)
+    role: str = field(init=False)
 
-    @property
-    def id(self) -> int:
-        return self.user.id
-
-    @property
-    def role(self) -> str:
-        return self.user.role
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.user.id)
+        object.__setattr__(self, "role", self.user.role)
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
