@@ -177,10 +177,11 @@ def _check_payload(payload: Payload) -> None:
             raise ValueError(f"outbox payload values must be scalars (key {key!r})")
 
 
-async def _insert(db: AsyncSession, row: OutboxMessage) -> OutboxMessage | None:
+async def _insert(db: AsyncSession, row: OutboxMessage, *, flush: bool = True) -> OutboxMessage | None:
     if row.dedupe_key is None:
         db.add(row)
-        await db.flush()
+        if flush:
+            await db.flush()
     else:
         # A savepoint keeps the caller's transaction usable when the dedupe key already exists.
         try:
@@ -204,6 +205,18 @@ async def enqueue(
 
     With ``dedupe_key``, a second job with the same key is not written (returns ``None``).
     """
+    return await _enqueue(db, name, payload, delay=delay, dedupe_key=dedupe_key, flush=True)
+
+
+async def _enqueue(
+    db: AsyncSession,
+    name: str,
+    payload: Payload | None,
+    *,
+    delay: timedelta | None = None,
+    dedupe_key: str | None = None,
+    flush: bool,
+) -> OutboxMessage | None:
     spec = registry.jobs.get(name)
     if spec is None:
         raise LookupError(f"no job registered as {name!r}")
@@ -221,14 +234,17 @@ async def enqueue(
         available_at=now + (delay or timedelta(0)),
         created_at=now,
     )
-    return await _insert(db, row)
+    return await _insert(db, row, flush=flush)
 
 
 async def emit(db: AsyncSession, event: str, payload: Payload | None = None) -> int:
-    """Emit ``event``: one job per subscriber, each retried on its own. Returns the job count."""
+    """Emit ``event``: one job per subscriber, each retried on its own. Returns the job count.
+
+    The rows are written with the transaction's next flush (at the latest its commit), together in
+    one statement."""
     count = 0
     for job_name in registry.subscribers.get(event, []):
-        if await enqueue(db, job_name, payload) is not None:
+        if await _enqueue(db, job_name, payload, flush=False) is not None:
             count += 1
     return count
 
@@ -249,10 +265,10 @@ async def publish(db: AsyncSession, channel: str, event: Payload) -> None:
         created_at=now,
     )
     if fast is None:
-        await _insert(db, row)
+        await _insert(db, row, flush=False)
         return
+    # Written with the transaction's next flush (at the latest its commit), with its other rows.
     db.add(row)
-    await db.flush()
     rows: list[OutboxMessage] | None = db.info.get(_FAST_ROWS_KEY)
     if rows is None:
         rows = db.info[_FAST_ROWS_KEY] = []

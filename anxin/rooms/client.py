@@ -72,6 +72,7 @@ class RoomClient:
         self._task: asyncio.Task[None] | None = None
         # Recent events' ids: a second copy of one (the server may publish a row twice) is dropped.
         self._seen_event_ids: OrderedDict[int, None] = OrderedDict()
+        self._deferred_seq = 0
         self.duplicate_events = 0
 
     # -- life cycle
@@ -179,8 +180,13 @@ class RoomClient:
             if self._seen_before(event.get("event_id")):
                 self.duplicate_events += 1
                 return
-            if event.get("type") == "message" and int(event.get("seq", 0)) > self.last_seq:
-                await self._fetch()
+            seq = int(event.get("seq", 0))
+            if event.get("type") == "message" and seq > self.last_seq:
+                if self.pending and self.user_id is not None and event.get("sender") == self.user_id:
+                    # Most likely one of ours: its "room.stored" answer follows; fetch only if not.
+                    self._deferred_seq = max(self._deferred_seq, seq)
+                else:
+                    await self._fetch()
         elif op == "resync":
             await self._fetch()
         elif op == "room.messages":
@@ -243,6 +249,14 @@ class RoomClient:
         async with self._window_free:
             self.pending.pop(client_msg_id, None)
             self._window_free.notify_all()
+        await self._settle_deferred()
+
+    async def _settle_deferred(self) -> None:
+        """Once every message of ours is answered, fetch an announced message we still do not have
+        (e.g. one sent from the same account on another device)."""
+        if not self.pending and self._deferred_seq > self.last_seq and self._ws is not None:
+            self._deferred_seq = 0
+            await self._fetch()
 
     async def _error(self, frame: dict[str, Any]) -> None:
         ref = frame.get("ref")
@@ -255,6 +269,7 @@ class RoomClient:
                 async with self._window_free:
                     self.pending.pop(ref, None)
                     self._window_free.notify_all()
+                await self._settle_deferred()
                 return
             # rate_limited, internal (e.g. the database was busy): the same client id again later.
             asyncio.get_running_loop().call_later(0.5, self._retry, ref)

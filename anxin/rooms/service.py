@@ -24,6 +24,7 @@ from anxin.core.errors import Conflict, NotFound, ValidationFailed
 from anxin.privacy import crypto
 from anxin.rooms.models import (
     KIND_TEXT,
+    KIND_VOICE,
     MEMBER_CLIENT,
     MEMBER_COUNSELOR,
     STATUS_OPEN,
@@ -37,6 +38,8 @@ from anxin.rooms.models import (
 from anxin.rooms.settings import room_settings
 
 EVENT_MESSAGE_STORED = "rooms.message_stored"
+# Only voice messages get this job (its name is the one it had as a subscriber of every message).
+TRANSCRIBE_JOB = "rooms.message_stored->rooms.transcribe_voice"
 SURFACE = "room_message"
 MAX_CLIENT_MSG_ID = 64
 
@@ -45,8 +48,9 @@ def channel_of(room_id: int) -> str:
     return f"room:{room_id}"
 
 
-def message_event(room_id: int, seq: int) -> dict[str, int | str]:
-    return {"type": "message", "room": room_id, "seq": seq}
+def message_event(room_id: int, seq: int, sender_id: int) -> dict[str, int | str]:
+    # The sender: its own socket has the message already once "room.stored" comes, no fetch needed.
+    return {"type": "message", "room": room_id, "seq": seq, "sender": sender_id}
 
 
 def body_context(room_id: int, seq: int) -> str:
@@ -270,7 +274,9 @@ async def post_message(
             db, hooks.TextWritten(author_id=actor_id, surface=SURFACE, ref=str(message.id), text=text)
         )
     await outbox.emit(db, EVENT_MESSAGE_STORED, {"message_id": message.id, "room_id": room.id})
-    await outbox.publish(db, channel_of(room.id), message_event(room.id, seq))
+    if kind == KIND_VOICE:
+        await outbox.enqueue(db, TRANSCRIBE_JOB, {"message_id": message.id, "room_id": room.id})
+    await outbox.publish(db, channel_of(room.id), message_event(room.id, seq, actor_id))
     return Posted(message, created=True, show_resources=hooks.needs_resources(outcomes))
 
 

@@ -52,7 +52,7 @@ rights.register_personal_data(
 )
 
 
-@outbox.subscribe(service.EVENT_MESSAGE_STORED, name="rooms.transcribe_voice")
+@outbox.job(service.TRANSCRIBE_JOB)
 async def transcribe_voice_message(db: AsyncSession, payload: outbox.Payload) -> None:
     """Voice messages get their transcript in the worker, after this job commits (Whisper takes
     seconds of CPU: no transaction stays open meanwhile)."""

@@ -108,10 +108,12 @@ async def test_hook_event_and_publish_are_written_in_the_same_transaction(databa
     published = [
         r.payload for r in rows if r.kind == outbox.KIND_PUBLISH and r.name == f"room:{pair.room_id}"
     ]
-    assert published == [{"type": "message", "room": pair.room_id, "seq": 1}]
+    assert published == [{"type": "message", "room": pair.room_id, "seq": 1, "sender": pair.client.user_id}]
     jobs = [r.payload for r in rows if r.name.startswith(service.EVENT_MESSAGE_STORED)]
     # One job per subscriber of the event (e.g. safety's deep analysis), all for the kept message.
     assert jobs and all(job == {"message_id": posted.message.id, "room_id": pair.room_id} for job in jobs)
+    # A text message needs no transcription: only voice messages get that job.
+    assert service.TRANSCRIBE_JOB not in {r.name for r in rows}
 
 
 async def test_read_only_room_refuses_new_messages_but_shows_history(database: Database) -> None:

@@ -17,6 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from anxin.core.db import Database
 from anxin.main import create_app
 from anxin.rooms import service
+from anxin.rooms.client import RoomClient
 from tests.conftest import make_settings
 from tests.rooms.support import Pair, make_pair, make_person
 from tests.support.live_server import live_server
@@ -130,3 +131,57 @@ async def test_typing_and_signalling_reach_the_room_only_while_calls_are_open(
             assert (await client.recv())["event"] == signal["event"]
             assert (await client.request({**offer, "kind": "nonsense"}))["code"] == "validation_failed"
     await database.dispose()
+
+
+async def test_a_message_is_announced_as_it_commits_and_its_sender_needs_no_fetch(
+    database_url: str, tmp_path: Path
+) -> None:
+    database = Database(database_url)
+    pair = await make_pair(database)
+    await database.dispose()
+    # A relay that never sweeps: an announcement can only come from the commit's own fast path.
+    with server(tmp_path, database_url, outbox_poll_seconds=3600) as url:
+        async with socket(url, pair.client.token) as client, socket(url, pair.counselor.token) as counselor:
+            channel = f"room:{pair.room_id}"
+            for ws in (client, counselor):
+                assert (await ws.request({"op": "subscribe", "channel": channel}))["op"] == "subscribed"
+            await client.send({"op": "room.send", "room": pair.room_id, "text": "hi", "client_msg_id": "f1"})
+            # The sender's socket hears the event before its "stored" answer: published at commit.
+            announced = await client.recv()
+            assert announced["op"] == "event"
+            event = announced["event"]
+            assert {k: v for k, v in event.items() if k != "event_id"} == {
+                "type": "message", "room": pair.room_id, "seq": 1, "sender": pair.client.user_id,
+            }  # fmt: skip
+            assert isinstance(event["event_id"], int)
+            assert (await client.recv())["op"] == "room.stored"
+            assert (await counselor.recv())["event"] == event
+            assert await client.works() and await counselor.works()  # each heard it once
+
+        # The room client applies its own message from the "stored" answer: no fetch for it, while
+        # the other side fetches each message it is told of.
+        sender = RoomClient(url, pair.client.token, pair.room_id, user_id=pair.client.user_id)
+        receiver = RoomClient(url, pair.counselor.token, pair.room_id, user_id=pair.counselor.user_id)
+        fetches = {sender: 0, receiver: 0}
+        for side in (sender, receiver):
+            fetch = side._fetch
+
+            async def counted(side: RoomClient = side, fetch: Any = fetch) -> None:
+                fetches[side] += 1
+                await fetch()
+
+            side._fetch = counted  # type: ignore[method-assign]
+            await side.start()
+        try:
+            for n in range(3):
+                await sender.send(f"message {n}")
+                async with asyncio.timeout(WAIT):
+                    await sender.wait_all_stored()
+                    await receiver.wait_for_seq(2 + n)
+            assert [m.seq for m in sender.received] == [1, 2, 3, 4]
+            assert [m.seq for m in receiver.received] == [1, 2, 3, 4]
+            assert fetches[sender] == 1  # the catch-up after subscribing, nothing more
+            assert fetches[receiver] >= 4
+        finally:
+            await sender.stop()
+            await receiver.stop()

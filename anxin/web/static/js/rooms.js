@@ -26,6 +26,7 @@
   let backoff = 250;
   let fetching = false;
   let fetchAgain = false;
+  let deferredSeq = 0; // announced messages of ours whose room.stored answer should follow
   let theirMarks = { delivered: 0, read: 0 };
   let markTimer = null;
   let typingSentAt = 0;
@@ -142,6 +143,11 @@
     fetching = send({ op: "room.fetch", ref: "fetch", room: roomId, since: lastSeq, limit: 200 });
   }
 
+  // Every message of ours is answered: fetch an announced one we still lack (e.g. from another device).
+  function settleDeferred() {
+    if (pending.size === 0 && deferredSeq > lastSeq) { deferredSeq = 0; fetchMissed(); }
+  }
+
   function transmit(clientMsgId, text) {
     if (!ready) return;
     send({ op: "room.send", ref: clientMsgId, room: roomId, text, client_msg_id: clientMsgId });
@@ -169,6 +175,7 @@
         // Our own message next in line needs no fetching back; anything else was missed.
         if (own && frame.seq === lastSeq + 1) lastSeq = frame.seq;
         else if (frame.seq > lastSeq) fetchMissed();
+        settleDeferred();
         showMarks();
         // A screen found risk in what we wrote: crisis resources at once, on this page.
         if (frame.show_resources && window.anxinSafety) window.anxinSafety.showCrisisPanel();
@@ -211,8 +218,11 @@
     }
     if (event.type === "transcript") showTranscript(event.seq);
     if (event.type === "deleted") list.querySelector('li[data-seq="' + Number(event.seq) + '"]')?.remove();
-    if (event.type === "message" && event.seq > lastSeq) fetchMissed();
-    else if (event.type === "marks" && event.user !== me) {
+    if (event.type === "message" && event.seq > lastSeq) {
+      // Most likely one of ours: its room.stored answer follows, fetch only if it does not.
+      if (event.sender === me && pending.size > 0) deferredSeq = Math.max(deferredSeq, event.seq);
+      else fetchMissed();
+    } else if (event.type === "marks" && event.user !== me) {
       theirMarks = { delivered: event.delivered, read: event.read };
       showMarks();
     } else if (event.type === "typing" && event.user !== me) {
@@ -233,6 +243,7 @@
     } else if (frame.client_msg_id && pending.has(frame.client_msg_id)) {
       // Refused for good (e.g. too long, room read-only): show it, do not retry.
       pending.delete(frame.client_msg_id);
+      settleDeferred();
       const own = findOwn(frame.client_msg_id);
       if (own) own.dataset.failed = "true";
       status.textContent = frame.message;
