@@ -179,7 +179,13 @@ class SocketSession:
     async def _write(self) -> None:
         while True:
             text = await self.connection.next_frame()
-            await self.websocket.send_text(text)
+            try:
+                await self.websocket.send_text(text)
+            except (WebSocketDisconnect, RuntimeError):
+                # The client closed while a frame was on its way (the server then may not send):
+                # it is gone, not a failure of ours.
+                self.client_gone = True
+                return
 
     async def _beat(self) -> None:
         # A client that answered neither of the last two pings (nor sent anything since) is gone.
