@@ -23,6 +23,16 @@ def path_segment(path: str, depth: int) -> str:
     return parts[depth + 1] if len(parts) > depth + 1 else ""
 
 
+def route_path(scope: Scope) -> str:
+    """The path routes are matched against: without the ``root_path`` the app is served under
+    (as Starlette's own routes do)."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+        return path[len(root) :]
+    return path
+
+
 def first_segments(router: APIRouter) -> frozenset[str] | None:
     """The first path segment of every route of ``router``, or None when one cannot be known before
     a request (a path parameter there, a mount or another router inside)."""
@@ -48,7 +58,7 @@ class SegmentGuard(APIRouter):
         self.depth = depth
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if self.segments is not None and path_segment(scope["path"], self.depth) not in self.segments:
+        if self.segments is not None and path_segment(route_path(scope), self.depth) not in self.segments:
             return Match.NONE, {}
         return super().matches(scope)
 

@@ -57,6 +57,12 @@ def test_a_guard_declines_other_paths_without_looking_inside() -> None:
     assert guard.matches({"type": "http", "path": "/studio", "method": "GET"}) == (Match.NONE, {})
 
 
+def test_served_under_a_root_path_the_guards_look_past_it() -> None:
+    client = TestClient(_app(), root_path="/anxin")
+    assert client.get("/anxin/library/7").json() == {"page": "7"}
+    assert client.get("/anxin/api/v1/things/lamp").json() == {"api": "lamp"}
+
+
 def test_every_route_of_the_app_still_answers_its_own_path(settings: Settings) -> None:
     """Each route of every module, with its parameters filled in, is matched by the app: no guard
     hides a route."""
