@@ -226,6 +226,10 @@ def _lock_key(account: LedgerAccount) -> tuple[int, int]:
 
 async def _lock_rows(db: AsyncSession, accounts: Iterable[LedgerAccount]) -> dict[int, LedgerBalance]:
     """Lock balance rows one kind at a time, in ``LOCK_RANK`` order (ids ascending within a kind)."""
+    if any(isinstance(row, LedgerBalance) for row in db.dirty):
+        # A balance changed by an earlier posting and not written yet (the caller may have turned
+        # autoflush off): write it before the read below reloads the rows.
+        await db.flush()
     by_rank: dict[int, list[int]] = defaultdict(list)
     for account in sorted(set(accounts), key=_lock_key):
         by_rank[LOCK_RANK[account.kind]].append(account.id)
@@ -304,10 +308,10 @@ async def post(
             for p in postings
         ],
     )
+    # Written with the unit of work's next flush (its next query, or the commit), together with
+    # whatever else it has pending.
     for account_id, change in changes.items():
         balances[account_id].balance += change
-    if changes:
-        await db.flush()
     return int(transaction_id)
 
 

@@ -7,7 +7,8 @@ modules learn about payments through the outbox events ``commerce.order_paid`` a
 
 Money moves: payment → platform escrow; fulfilment → escrow splits into the counsellor's pending
 earnings and the platform's commission (``Money.split`` with the rate snapshotted at checkout);
-settlement later moves pending → available.
+settlement later moves pending → available. A wallet purchase of something that paying delivers
+posts both moves as one transaction (``capture:order:<id>``).
 """
 
 from __future__ import annotations
@@ -216,11 +217,12 @@ async def _pay(db: AsyncSession, order: Order, method: str, details: Mapping[str
 
 
 async def _pay_from_wallet(db: AsyncSession, order: Order) -> Payment:
-    """Wallet → escrow, and for what is delivered by paying, escrow → earnings + commission at once.
+    """Wallet → escrow and, for what paying delivers, escrow → earnings + commission, as ONE ledger
+    transaction (``capture:order:<id>``).
 
     Locks only the buyer's wallet (pending earnings and the platform's accounts are never locked).
-    Nothing is flushed until the postings are written, so the payment, the order's moves and its
-    outbox rows go to the database together, a statement per table.
+    Nothing is flushed until the posting is written, so the payment, the order's moves and its outbox
+    rows go to the database together, a statement per table.
     """
     now = clock.utcnow()
     payment = Payment(
@@ -234,21 +236,16 @@ async def _pay_from_wallet(db: AsyncSession, order: Order) -> Payment:
     )
     db.add(payment)
     with db.no_autoflush:
-        accounts = [p.account for p in wallet.pay_from_wallet(order)]
-        if order.item_type in FULFILLED_ON_PAYMENT and order.seller_id is not None:
-            accounts += [
-                ledger.commission(order.currency),
-                ledger.earnings_pending(order.seller_id, order.currency),
-            ]
-        await ledger.ensure_accounts(db, accounts)  # one look-up for both postings
+        postings = wallet.pay_from_wallet(order)
+        _record_paid(db, order)
+        if order.item_type in FULFILLED_ON_PAYMENT:
+            _record_fulfilled(db, order)
+            if order.kind == KIND_PURCHASE:
+                postings += _allocation(order)
         await ledger.post(
-            db,
-            kind="capture",
-            reference=f"capture:order:{order.id}",
-            postings=wallet.pay_from_wallet(order),
-            order_id=order.id,
+            db, kind="capture", reference=f"capture:order:{order.id}", postings=postings, order_id=order.id
         )
-        await _mark_paid(db, order)
+        await _emit_paid(db, order)
     return payment
 
 
@@ -272,15 +269,23 @@ def paid_event(item_type: str) -> str:
     return f"{ORDER_PAID}:{item_type}"
 
 
-async def _mark_paid(db: AsyncSession, order: Order) -> None:
+def _record_paid(db: AsyncSession, order: Order) -> None:
     transition(db, order, PAID)
     order.captured_amount = order.amount
     order.paid_at = clock.utcnow()
-    if order.item_type in FULFILLED_ON_PAYMENT:
-        await _fulfil(db, order)
+
+
+async def _emit_paid(db: AsyncSession, order: Order) -> None:
     payload: outbox.Payload = {"order_id": order.id, "item_type": order.item_type}
     await outbox.emit(db, ORDER_PAID, payload)
     await outbox.emit(db, paid_event(order.item_type), payload)
+
+
+async def _mark_paid(db: AsyncSession, order: Order) -> None:
+    _record_paid(db, order)
+    if order.item_type in FULFILLED_ON_PAYMENT:
+        await _fulfil(db, order)
+    await _emit_paid(db, order)
 
 
 async def mark_fulfilled(db: AsyncSession, order_id: int) -> Order:
@@ -294,31 +299,43 @@ async def mark_fulfilled(db: AsyncSession, order_id: int) -> Order:
     return order
 
 
-async def _fulfil(db: AsyncSession, order: Order) -> None:
+def _record_fulfilled(db: AsyncSession, order: Order) -> None:
     if order.status == PAID:
         transition(db, order, FULFILLED)
     order.fulfilled_at = clock.utcnow()
+
+
+async def _fulfil(db: AsyncSession, order: Order) -> None:
+    _record_fulfilled(db, order)
     if order.kind == KIND_PURCHASE:
         await allocate(db, order)
+
+
+def _allocation(order: Order) -> list[ledger.Posting]:
+    """Record the split of what was not refunded on ``order`` and return its postings (escrow →
+    pending earnings + commission; none when there is nothing to split or nobody to pay)."""
+    gross = Money(order.captured_amount - order.refunded_amount, order.currency)
+    fee, net = gross.split(order.commission_bp)
+    order.allocated_gross, order.allocated_fee, order.allocated_at = gross.amount, fee.amount, clock.utcnow()
+    if gross.amount == 0 or order.seller_id is None:
+        return []
+    postings = [ledger.Posting(ledger.escrow(order.currency), -gross)]
+    if fee.amount:
+        postings.append(ledger.Posting(ledger.commission(order.currency), fee))
+    if net.amount:
+        postings.append(ledger.Posting(ledger.earnings_pending(order.seller_id, order.currency), net))
+    return postings
 
 
 async def allocate(db: AsyncSession, order: Order) -> None:
     """Escrow → counsellor's pending earnings + platform commission, for what was not refunded."""
     if order.allocated_at is not None:
         return
-    gross = Money(order.captured_amount - order.refunded_amount, order.currency)
-    fee, net = gross.split(order.commission_bp)
-    order.allocated_gross, order.allocated_fee, order.allocated_at = gross.amount, fee.amount, clock.utcnow()
-    if gross.amount == 0 or order.seller_id is None:
-        return
-    postings = [ledger.Posting(ledger.escrow(order.currency), -gross)]
-    if fee.amount:
-        postings.append(ledger.Posting(ledger.commission(order.currency), fee))
-    if net.amount:
-        postings.append(ledger.Posting(ledger.earnings_pending(order.seller_id, order.currency), net))
-    await ledger.post(
-        db, kind="allocate", reference=f"allocate:order:{order.id}", postings=postings, order_id=order.id
-    )
+    postings = _allocation(order)
+    if postings:
+        await ledger.post(
+            db, kind="allocate", reference=f"allocate:order:{order.id}", postings=postings, order_id=order.id
+        )
 
 
 async def mark_failed(db: AsyncSession, order: Order, payment: Payment) -> None:

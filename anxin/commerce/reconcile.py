@@ -138,10 +138,17 @@ async def reconcile(db: AsyncSession, *, max_listed: int = 100) -> Report:
     )
     for order_id, recorded, total in mismatched:
         add(f"order {order_id}: refunded amount {recorded} but its refunds add up to {int(total or 0)}")
+    # What a capture brought in: its credit to escrow (a purchase) or to the wallet (a top-up). A
+    # wallet purchase of content also passes the money on from escrow in the same transaction.
     capture_sums = (
         select(LedgerTransaction.order_id, func.sum(LedgerEntry.amount).label("total"))
         .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .where(LedgerTransaction.kind.in_(("capture", "topup")), LedgerEntry.amount > 0)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(
+            LedgerTransaction.kind.in_(("capture", "topup")),
+            LedgerEntry.amount > 0,
+            LedgerAccount.kind.in_((ledger.ESCROW, ledger.WALLET)),
+        )
         .group_by(LedgerTransaction.order_id)
         .subquery()
     )

@@ -226,3 +226,33 @@ async def test_a_new_item_is_created_with_its_price_and_never_twice(shop: Shop) 
                 title="t",
                 price=Money(0, "CNY"),
             )
+
+
+async def test_a_wallet_purchase_of_content_is_one_ledger_transaction(shop: Shop) -> None:
+    """Paying from the wallet and splitting the price are one posting: escrow passes it on at once."""
+    from anxin.commerce.models import LedgerAccount, LedgerEntry
+
+    article = await shop.item("article", 10_00)
+    await shop.top_up(CLIENT, 10_00)
+    order_id = await shop.buy(CLIENT, article)
+    async with shop.database.transaction(write=False) as db:
+        transactions = (
+            await db.scalars(select(LedgerTransaction).where(LedgerTransaction.order_id == order_id))
+        ).all()
+        assert [(t.kind, t.reference) for t in transactions] == [("capture", f"capture:order:{order_id}")]
+        entries = (
+            await db.execute(
+                select(LedgerAccount.kind, LedgerEntry.amount)
+                .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+                .where(LedgerEntry.transaction_id == transactions[0].id)
+                .order_by(LedgerEntry.id)
+            )
+        ).all()
+    assert [tuple(e) for e in entries] == [
+        (ledger.WALLET, -10_00),
+        (ledger.ESCROW, 10_00),
+        (ledger.ESCROW, -10_00),
+        (ledger.COMMISSION, 3_00),
+        (ledger.EARNINGS_PENDING, 7_00),
+    ]
+    await shop.check_books()
