@@ -44,6 +44,7 @@ import httpx
 from benchmarks._server import free_port, percentile, start_anxin_serve, stop, throwaway_postgres
 
 API = "/api/v1/commerce"
+ELAPSED = -1  # pseudo-status under which ``paced`` returns the measured phase's length in ms
 PRICE = 10_00
 
 
@@ -138,7 +139,10 @@ async def paced(
             statuses[status] = statuses.get(status, 0) + 1
             due = due + interval if rate else time.perf_counter()
 
+    started = time.perf_counter()
     await asyncio.gather(*(client(n) for n in range(clients)))
+    # An open loop's answers may come in after the deadline: throughput counts the time they took.
+    statuses[ELAPSED] = round((time.perf_counter() - started) * 1000)
     return latencies, statuses
 
 
@@ -288,6 +292,7 @@ def main() -> None:
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
+    measured = max(args.seconds, statuses.pop(ELAPSED, 0) / 1000)
     succeeded = statuses.get(201, 0)
     layer = "the HTTP API" if args.layer == "http" else "the service layer (no HTTP)"
     pacing = f"open loop at {args.rate:g}/s" if args.rate else "closed loop"
@@ -297,7 +302,7 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end"
     )
     print(f"  answers: {dict(sorted(statuses.items()))} (load phase {elapsed:.1f} s incl. top-ups, warm-up)")
-    print(f"  throughput: {succeeded / args.seconds:.1f} purchases/s")
+    print(f"  throughput: {succeeded / measured:.1f} purchases/s (answered within {measured:.1f} s)")
     print(
         f"  latency: p50 {percentile(latencies, 0.50) * 1000:.1f} ms, "
         f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms, "
