@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import secrets
@@ -230,6 +231,14 @@ class KeepAliveClient:
         self.writer: asyncio.StreamWriter | None = None
 
     async def get(self, target: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        try:
+            return await self._get(target, headers)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # The server closed an idle kept-alive connection (slow open-loop rates): once more on a new one.
+            await self.close()
+            return await self._get(target, headers)
+
+    async def _get(self, target: str, headers: dict[str, str]) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -247,8 +256,10 @@ class KeepAliveClient:
 
     async def close(self) -> None:
         if self.writer is not None:
-            self.writer.close()
-            await self.writer.wait_closed()
+            writer, self.reader, self.writer = self.writer, None, None
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
 
 
 async def run_phase(
@@ -359,7 +370,7 @@ def main() -> None:
     print(
         f"content reads on PostgreSQL: {ITEMS} items, {READERS * OWNED} entitlements, "
         f"{args.clients} concurrent readers"
-        + (f" at {args.rate:.0f} requests/s (open loop)" if args.rate else " (closed loop)")
+        + (f" at {args.rate:g} requests/s (open loop)" if args.rate else " (closed loop)")
         + f", {args.workers} web process(es), {args.seconds:.0f} s per phase; "
         f"load average {load[0]:.1f}"
     )
