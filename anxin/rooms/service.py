@@ -280,6 +280,15 @@ async def post_message(
     return Posted(message, created=True, show_resources=hooks.needs_resources(outcomes))
 
 
+async def text_sender(db: AsyncSession, message_id: int) -> int | None:
+    """Who sent a stored text message (None: no text, or gone), without unsealing it: jobs of modules
+    to the right check the sender's consent before they read the text."""
+    message = await db.get(RoomMessage, message_id)
+    if message is None or message.body_sealed is None:
+        return None
+    return message.sender_id
+
+
 async def stored_text(db: AsyncSession, message_id: int) -> tuple[int, str] | None:
     """(sender, text) of a stored text message, for background jobs of modules to the right (the
     deep analysis); None for a message without text or one that is gone."""

@@ -10,6 +10,7 @@ opens a flag.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -27,9 +28,17 @@ def result_context(source: str, ref: str) -> str:
 
 
 async def analyze_stored(
-    db: AsyncSession, *, subject_id: int, source: str, ref: str, text: str
+    db: AsyncSession,
+    *,
+    subject_id: int,
+    source: str,
+    ref: str,
+    load_text: Callable[[], Awaitable[str | None]],
 ) -> TextAnalysis | None:
-    """Analyse one stored text once; returns the stored result (None: no consent, or nothing to do)."""
+    """Analyse one stored text once; returns the stored result (None: no consent, or nothing to do).
+
+    The text is loaded (unsealed) only once consent is known: a text nobody may analyse is never
+    decrypted for it."""
     existing = await db.scalar(
         select(TextAnalysis).where(TextAnalysis.source == source, TextAnalysis.ref == ref)
     )
@@ -39,7 +48,10 @@ async def analyze_stored(
         return None
     emotions = await consent.has_consent(db, subject_id, consent.AI_EMOTION_ANALYSIS)
     risk = await consent.has_consent(db, subject_id, consent.AI_RISK_SCREENING)
-    if not (emotions or risk) or not text.strip():
+    if not (emotions or risk):
+        return None
+    text = await load_text()
+    if not text or not text.strip():
         return None
     result: dict[str, Any] = mind.analyze([text])[0]
     kept: dict[str, Any] = {"language": result.get("language")}

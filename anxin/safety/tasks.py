@@ -22,12 +22,17 @@ hooks.risk_indicated.register(screening.risk_answered)
 
 @outbox.subscribe("rooms.message_stored", name="safety.analyze")
 async def analyze_room_message(db: AsyncSession, payload: outbox.Payload) -> None:
-    stored = await rooms.stored_text(db, int(payload["message_id"]))
-    if stored is None:
+    message_id = int(payload["message_id"])
+    author_id = await rooms.text_sender(db, message_id)
+    if author_id is None:
         return
-    author_id, text = stored
+
+    async def load_text() -> str | None:
+        stored = await rooms.stored_text(db, message_id)
+        return stored[1] if stored else None
+
     await analysis.analyze_stored(
-        db, subject_id=author_id, source=rooms.SURFACE, ref=str(payload["message_id"]), text=text
+        db, subject_id=author_id, source=rooms.SURFACE, ref=str(message_id), load_text=load_text
     )
 
 
@@ -38,11 +43,13 @@ async def analyze_diary_note(db: AsyncSession, payload: outbox.Payload) -> None:
         entry = await assessments.access_diary_entry(db, author_id, entry_id)
     except NotFound:
         return  # erased since
-    note = (await assessments.diary_view(db, entry)).note
-    if note:
-        await analysis.analyze_stored(
-            db, subject_id=author_id, source=assessments.DIARY_SURFACE, ref=str(entry_id), text=note
-        )
+
+    async def load_note() -> str | None:
+        return (await assessments.diary_view(db, entry)).note
+
+    await analysis.analyze_stored(
+        db, subject_id=author_id, source=assessments.DIARY_SURFACE, ref=str(entry_id), load_text=load_note
+    )
 
 
 rights.register_personal_data(

@@ -74,11 +74,18 @@ async def test_withdrawal_stops_jobs_already_queued(app: FastAPI) -> None:
     care = await make_care(database)
     await grant(database, care.client.user_id, consent.AI_EMOTION_ANALYSIS)
     await withdraw(database, care.client.user_id, consent.AI_EMOTION_ANALYSIS)
+    loaded: list[str] = []
+
+    async def load_text() -> str:
+        loaded.append("unsealed")
+        return "queued before the withdrawal"
+
     async with database.transaction() as db:
         stored = await analysis.analyze_stored(
-            db, subject_id=care.client.user_id, source="diary", ref="1", text="queued before the withdrawal"
+            db, subject_id=care.client.user_id, source="diary", ref="1", load_text=load_text
         )
-    assert stored is None and await _analyses(app) == []
+    # Without consent the text is not even unsealed for the job.
+    assert stored is None and await _analyses(app) == [] and loaded == []
 
 
 async def test_deep_pass_opens_a_flag_the_screen_missed(app: FastAPI) -> None:
@@ -89,12 +96,19 @@ async def test_deep_pass_opens_a_flag_the_screen_missed(app: FastAPI) -> None:
     try:
         async with database.transaction() as db:
             await analysis.analyze_stored(
-                db, subject_id=care.client.user_id, source="diary", ref="5", text=HIGH_RISK
+                db, subject_id=care.client.user_id, source="diary", ref="5", load_text=_text(HIGH_RISK)
             )
     finally:
         hooks.text_written.register(_screen())
     (flag,) = await flags(database)
     assert (flag.origin, flag.source, flag.ref) == ("deep", "diary", "5")
+
+
+def _text(text: str):  # type: ignore[no-untyped-def]
+    async def load() -> str:
+        return text
+
+    return load
 
 
 def _screen():  # type: ignore[no-untyped-def]
