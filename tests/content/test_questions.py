@@ -113,7 +113,9 @@ async def test_lifecycle_against_the_ledger(app: FastAPI, client: httpx.AsyncCli
     await move_clock(app, clock.utcnow() + timedelta(hours=25), asker, author, other)
     database: Database = app.state.database
     async with database.transaction() as db:
-        assert await questions.expire_overdue(db) == 1
+        # The app's own scheduled job may have expired it first once the clock moved: either way
+        # exactly one expiry happens, and the refund below proves it.
+        assert await questions.expire_overdue(db) in (0, 1)
     async with database.transaction() as db:
         assert await questions.expire_overdue(db) == 0  # safe to run twice
     assert await wallet_balance(app, asker.id) == 50_00 + 1_75
