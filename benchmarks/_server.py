@@ -89,7 +89,10 @@ def start_anxin_serve(
     )
     anxin = Path(sys.executable).with_name("anxin")
     command = [str(anxin), "serve", "--port", str(port), "--no-migrate", "--workers", str(workers)]
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # ANXIN_BENCH_SERVER_LOG=<file> keeps the server's own output, to see why a run failed.
+    log_path = os.environ.get("ANXIN_BENCH_SERVER_LOG")
+    output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 (the child owns it)
+    process = subprocess.Popen(command, env=environment, stdout=output, stderr=output)
     return wait_ready(process, port, "anxin serve")
 
 

@@ -141,7 +141,11 @@ async def book(
 ) -> tuple[list[float], dict[int, int], float]:
     """Warm up, then measure; also returns the server's CPU seconds while measuring."""
     starts = slot_starts(28 * 55)
-    limits = httpx.Limits(max_connections=len(tokens) + 10, max_keepalive_connections=len(tokens) + 10)
+    # Idle connections are dropped before the server's 5 s keep-alive ends: a request sent on a
+    # connection the server is closing at that moment fails with a read error.
+    limits = httpx.Limits(
+        max_connections=len(tokens) + 10, max_keepalive_connections=len(tokens) + 10, keepalive_expiry=2
+    )
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
         position = [0] * len(tokens)
 

@@ -150,7 +150,11 @@ async def load(
     base: str, tokens: list[str], items: list[int], seconds: float, rate: float | None, server_pid: int
 ) -> tuple[list[float], dict[int, int], float]:
     """Top every wallet up, warm up, then measure; also returns the server's CPU seconds meanwhile."""
-    limits = httpx.Limits(max_connections=len(tokens) + 10, max_keepalive_connections=len(tokens) + 10)
+    # Idle connections are dropped before the server's 5 s keep-alive ends: a request sent on a
+    # connection the server is closing at that moment fails with a read error.
+    limits = httpx.Limits(
+        max_connections=len(tokens) + 10, max_keepalive_connections=len(tokens) + 10, keepalive_expiry=2
+    )
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
         # Every wallet gets money first (top-ups are paying requests too).
         for token in tokens:
