@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -222,6 +223,24 @@ async def has_consent(db: AsyncSession, subject_id: int, purpose_key: str) -> bo
     spec = purpose(purpose_key)
     latest = await _latest(db, subject_id, purpose_key)
     return latest is not None and latest.granted and latest.version in spec.accepted_versions
+
+
+async def granted_among(db: AsyncSession, subject_id: int, purpose_keys: Sequence[str]) -> set[str]:
+    """Which of ``purpose_keys`` the subject consents to now, in one query (a job that needs several
+    answers per row asks once)."""
+    rows = await db.scalars(
+        select(ConsentRecord)
+        .where(ConsentRecord.subject_id == subject_id, ConsentRecord.purpose.in_(list(purpose_keys)))
+        .order_by(ConsentRecord.id.desc())
+    )
+    newest: dict[str, ConsentRecord] = {}
+    for row in rows:
+        newest.setdefault(row.purpose, row)
+    return {
+        key
+        for key, row in newest.items()
+        if row.granted and row.version in purpose(key).accepted_versions
+    }
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,11 @@ async def analyze_stored(
         return existing
     if not await screening.is_client(db, subject_id):
         return None
-    emotions = await consent.has_consent(db, subject_id, consent.AI_EMOTION_ANALYSIS)
-    risk = await consent.has_consent(db, subject_id, consent.AI_RISK_SCREENING)
+    granted = await consent.granted_among(
+        db, subject_id, (consent.AI_EMOTION_ANALYSIS, consent.AI_RISK_SCREENING)
+    )
+    emotions = consent.AI_EMOTION_ANALYSIS in granted
+    risk = consent.AI_RISK_SCREENING in granted
     if not (emotions or risk):
         return None
     text = await load_text()

@@ -59,16 +59,27 @@ async def test_grant_then_withdraw(database: Database) -> None:
         assert await has_consent(db, 1, AI_RISK_SCREENING)
         assert not await has_consent(db, 2, AI_RISK_SCREENING)  # per subject
         assert not await has_consent(db, 1, CALL_RECORDING)  # per purpose
+        both = (AI_RISK_SCREENING, CALL_RECORDING)
+        assert await consent.granted_among(db, 1, both) == {AI_RISK_SCREENING}
+        await grant(db, 1, CALL_RECORDING, channel="web")
+        assert await consent.granted_among(db, 1, both) == set(both)
+        assert await consent.granted_among(db, 2, both) == set()
     async with database.transaction() as db:
         await withdraw(db, 1, AI_RISK_SCREENING, channel="api")
         assert not await has_consent(db, 1, AI_RISK_SCREENING)
+        assert await consent.granted_among(db, 1, both) == {CALL_RECORDING}  # the newest record counts
         await grant(db, 1, AI_RISK_SCREENING, channel="cli")
         assert await has_consent(db, 1, AI_RISK_SCREENING)
     async with database.transaction(write=False) as db:
         history = [(r.granted, r.channel) for r in await consent.history(db, 1)]
-        assert history == [(True, "web"), (False, "api"), (True, "cli")]
+        assert history == [(True, "web"), (True, "web"), (False, "api"), (True, "cli")]
         actions = (await db.scalars(select(AuditEvent.action).order_by(AuditEvent.seq))).all()
-        assert actions == ["privacy.consent_granted", "privacy.consent_withdrawn", "privacy.consent_granted"]
+        assert actions == [
+            "privacy.consent_granted",
+            "privacy.consent_granted",
+            "privacy.consent_withdrawn",
+            "privacy.consent_granted",
+        ]
 
 
 async def test_a_new_version_asks_again_unless_it_accepts_the_earlier_one(
@@ -88,6 +99,7 @@ async def test_a_new_version_asks_again_unless_it_accepts_the_earlier_one(
     monkeypatch.setitem(PURPOSES, CALL_RECORDING, Purpose(CALL_RECORDING, {1: v1, 2: v2}))
     async with database.transaction() as db:
         assert not await has_consent(db, 1, CALL_RECORDING)
+        assert await consent.granted_among(db, 1, [CALL_RECORDING]) == set()
         state = {s.purpose: s for s in await consent_status(db, 1)}[CALL_RECORDING]
         assert (state.granted, state.needs_renewal, state.version, state.current_version) == (
             False,
