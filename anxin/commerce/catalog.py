@@ -34,27 +34,12 @@ async def put_item(
     starts_at: datetime | None = None,
 ) -> CatalogItem:
     """Create or update an item and its prices (one per currency); every price must be positive."""
-    if item_type not in ITEM_TYPES:
-        raise ValueError(f"unknown item type {item_type!r}")
-    for currency, amount in prices.items():
-        check_currency(currency)
-        if amount <= 0:
-            raise InvalidAmount()
+    _check_item(item_type, prices)
     item = await db.scalar(
         select(CatalogItem).where(CatalogItem.item_type == item_type, CatalogItem.ref == ref)
     )
     if item is None:
-        item = CatalogItem(
-            item_type=item_type,
-            ref=ref,
-            seller_id=seller_id,
-            title=title,
-            active=True,
-            starts_at=starts_at,
-            created_at=clock.utcnow(),
-        )
-        db.add(item)
-        await db.flush()
+        item = await _add_item(db, item_type, ref, seller_id, title, starts_at)
     else:
         item.title, item.seller_id, item.starts_at, item.active = title, seller_id, starts_at, True
     existing = {
@@ -86,11 +71,24 @@ async def new_item(
     """Create an item that cannot exist yet (``ref`` is new, e.g. random) with its one price: two
     INSERTs, none of ``put_item``'s look-ups. A ``ref`` that exists after all fails on the unique
     index (IntegrityError)."""
+    _check_item(item_type, {price.currency: price.amount})
+    item = await _add_item(db, item_type, ref, seller_id, title, starts_at)
+    db.add(ItemPrice(item_id=item.id, currency=price.currency, amount=price.amount))
+    return item
+
+
+def _check_item(item_type: str, prices: Mapping[str, int]) -> None:
     if item_type not in ITEM_TYPES:
         raise ValueError(f"unknown item type {item_type!r}")
-    check_currency(price.currency)
-    if price.amount <= 0:
-        raise InvalidAmount()
+    for currency, amount in prices.items():
+        check_currency(currency)
+        if amount <= 0:
+            raise InvalidAmount()
+
+
+async def _add_item(
+    db: AsyncSession, item_type: str, ref: str, seller_id: int, title: str, starts_at: datetime | None
+) -> CatalogItem:
     item = CatalogItem(
         item_type=item_type,
         ref=ref,
@@ -101,8 +99,7 @@ async def new_item(
         created_at=clock.utcnow(),
     )
     db.add(item)
-    await db.flush()
-    db.add(ItemPrice(item_id=item.id, currency=price.currency, amount=price.amount))
+    await db.flush()  # the price rows need the item's id
     return item
 
 
