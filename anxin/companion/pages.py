@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from anxin.accounts import service as accounts
 from anxin.accounts.deps import Actor, CurrentActor, csrf_protect
 from anxin.accounts.models import ROLE_ADMIN, ROLE_CLIENT, ROLE_COUNSELLOR
+from anxin.accounts.page_helpers import gate
 from anxin.accounts.pages import page, sign_in_first
 from anxin.companion import diary, feedback, service
 from anxin.companion import help as help_assistant
@@ -168,8 +169,9 @@ async def record_to_diary(
 @router.get("/companion/clients/{client_id}", response_class=HTMLResponse)
 async def client_summary(client_id: int, request: Request, db: AuditedDb, actor: CurrentActor) -> Response:
     """For the client's counsellor, with the client's consent: counts, exercises, flags."""
-    if actor is None:
-        return sign_in_first(request)
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
+    assert actor is not None
     summary = await service.counsellor_summary(db, actor.id, client_id)
     done = request.query_params.get("corrected") == "1"
     return page(request, "companion/summary.html", {"summary": summary, "corrected": done})
@@ -184,8 +186,9 @@ async def correct_flag(
     message_id: Annotated[str, Form()] = "",
     label: Annotated[str, Form()] = "",
 ) -> Response:
-    if actor is None:
-        return sign_in_first(request)
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
+    assert actor is not None
     await feedback.correct(db, actor.user, surface="companion", ref=message_id, task="risk", label=label)
     return RedirectResponse(f"/companion/clients/{client_id}?corrected=1", status_code=303)
 
@@ -225,10 +228,9 @@ async def labels_page(
     client: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> Response:
     """A counsellor's own clients' texts with their AI labels (risk flags, emotions), to correct."""
-    if actor is None:
-        return sign_in_first(request)
-    if actor.role != ROLE_COUNSELLOR:
-        raise NotFound()
+    if (blocked := gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return blocked
+    assert actor is not None
     try:
         return await _labels_page(request, db, actor, client or None)
     except LabelsNotFound as error:
@@ -249,10 +251,9 @@ async def correct_label(
     note: Annotated[str, Form(max_length=4000)] = "",
     client: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    if actor is None:
-        return sign_in_first(request)
-    if actor.role != ROLE_COUNSELLOR:
-        raise NotFound()
+    if (blocked := gate(request, actor, ROLE_COUNSELLOR)) is not None:
+        return blocked
+    assert actor is not None
     client_id = int(client) if client.isdigit() else None
     task, _, label = correction.partition(":")
     try:
@@ -361,10 +362,9 @@ async def help_article(slug: str, request: Request) -> Response:
 
 @router.get("/admin/support", response_class=HTMLResponse)
 async def support_queue(request: Request, db: AuditedDb, actor: CurrentActor) -> Response:
-    if actor is None:
-        return sign_in_first(request)
-    if actor.role != ROLE_ADMIN:
-        raise NotFound()
+    if (blocked := gate(request, actor, ROLE_ADMIN)) is not None:
+        return blocked
+    assert actor is not None
     return page(
         request, "companion/support.html", {"requests": await help_assistant.support_requests(db, actor.user)}
     )
@@ -372,7 +372,8 @@ async def support_queue(request: Request, db: AuditedDb, actor: CurrentActor) ->
 
 @router.post("/admin/support/{request_id}/close", response_class=HTMLResponse)
 async def close_support(request_id: int, request: Request, db: DbSession, actor: CurrentActor) -> Response:
-    if actor is None:
-        return sign_in_first(request)
+    if (blocked := gate(request, actor)) is not None:
+        return blocked
+    assert actor is not None
     await help_assistant.close_support_request(db, actor.user, request_id)
     return RedirectResponse("/admin/support", status_code=303)
